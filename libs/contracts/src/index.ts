@@ -1,1 +1,12 @@
-export const PLACEHOLDER = 1;
+export { HubHeaders } from './headers.js';
+export type { HubHeaderName } from './headers.js';
+export {
+  Topics,
+  InboxTopic,
+  catalogueTopics,
+  deadLetterOf,
+  withDeadLetters,
+  topicByName,
+} from './topic-catalogue.js';
+export type { TopicDefinition, TopicKey, TopicName } from './topic-catalogue.js';
+export type * from './payloads.js';

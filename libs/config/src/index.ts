@@ -1,0 +1,5 @@
+export { ConfigError } from './config.error.js';
+export type { ConfigIssue } from './config.error.js';
+export { loadConfig, setting } from './config.loader.js';
+export type { ConfigOf, Setting } from './config.loader.js';
+export { databaseUrl, durationMs, httpPort, kafkaBrokers, kafkaClientId, logLevel } from './settings.js';

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { setting } from './config.loader.js';
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+/** `host:port[,host:port…]` → list; the default is the project's own local broker. */
+export const kafkaBrokers = setting(
+  'KAFKA_BROKERS',
+  z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((b) => HOST_PORT.test(b) && Number(b.split(':')[1]) <= 65535), {
+      message: 'expected a comma-separated list of host:port',
+    }),
+);
+
+/** PostgreSQL connection URL; the default is the local server. */
+export const databaseUrl = setting(
+  'DATABASE_URL',
+  z
+    .string()
+    .default('postgresql://postgres@127.0.0.1:5432/samhandling')
+    .refine((s) => /^postgres(ql)?:\/\/[^\s]+$/.test(s) && URL.canParse(s), {
+      message: 'expected a postgresql:// URL',
+    }),
+  // The URL may embed a password.
+  { secret: true },
+);
+
+/** TCP port for the service's HTTP server (API, health, metrics). */
+export function httpPort(variable: string, defaultPort: number) {
+  return setting(variable, z.coerce.number().int().min(0).max(65535).default(defaultPort));
+}
+
+export const logLevel = setting(
+  'LOG_LEVEL',
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+);
+
+/** Kafka client id prefix, so broker logs and quotas can tell the hub's clients apart. */
+export const kafkaClientId = setting('KAFKA_CLIENT_ID', z.string().regex(/^[A-Za-z0-9._-]+$/).default('samhandling-hub'));
+
+/** A positive duration in milliseconds. */
+export function durationMs(variable: string, defaultMs: number) {
+  return setting(variable, z.coerce.number().int().positive().default(defaultMs));
+}
