@@ -16,4 +16,6 @@ module.exports = {
   projects,
   globalSetup: '<rootDir>/tools/test/global-setup.cjs',
   globalTeardown: '<rootDir>/tools/test/global-teardown.cjs',
+  // Integration tests wait on a real broker and database; unit tests never get near this.
+  testTimeout: 60000,
 };

@@ -1,1 +1,34 @@
-module.exports = async () => {};
+'use strict';
+// Runs once before the whole jest run: a real broker (the project's own unless
+// KAFKA_BROKERS points at one), a migrated test database, and compiled services
+// for tests that run them as real processes. Environment set here reaches the
+// test workers, which start after it.
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '../..');
+const say = (msg) => process.stderr.write(`[test setup] ${msg}\n`);
+
+module.exports = async () => {
+  const started = Date.now();
+  const kafka = require('../kafka/kafka.cjs');
+  const { brokers, startedByUs } = await kafka.start({ log: say });
+  process.env.KAFKA_BROKERS = brokers;
+  // Teardown stops only a broker this run started itself.
+  globalThis.__HUB_TEST_KAFKA_STARTED__ = startedByUs;
+
+  // Tests truncate and recreate tables: they get their own database, never DATABASE_URL's.
+  const testDb = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/samhandling_test';
+  process.env.DATABASE_URL = testDb;
+  const { migrate } = require('../db/migrate.cjs');
+  await migrate(testDb, { log: () => undefined });
+  say(`database ready (${new URL(testDb).pathname.slice(1)})`);
+
+  // Services run as real processes in end-to-end tests: compile them once
+  // (HUB_TEST_SKIP_BUILD=1 skips it when dist/ is known to be current).
+  if (process.env.HUB_TEST_SKIP_BUILD !== '1') execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (brokers ${brokers})`);
+};

@@ -1,0 +1,202 @@
+import { HubHeaders, type TopicDefinition } from '@hub/contracts';
+import { HubError, HubErrorCodes, containsPersonId, maskPersonIds } from '@hub/errors';
+import { getLogger, metricsRegistry } from '@hub/observability';
+import { Counter } from 'prom-client';
+import { createConsumer, headersToRecord, type Consumer, type Kafka, type KafkaMessage } from './kafka.adapter.js';
+import type { HubProducer } from './hub.producer.js';
+
+/** What a handler receives for one event. */
+export interface HubEvent<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | undefined;
+  payload: T;
+  headers: Record<string, string>;
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+}
+
+export type HubEventHandler<T> = (event: HubEvent<T>) => Promise<void>;
+
+export interface HubConsumerOptions {
+  groupId: string;
+  /** Attempts for an unclassified error before the event is dead-lettered. */
+  maxUnclassifiedAttempts?: number;
+  /** Backoff between attempts: initial and cap, ms. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Partitions processed concurrently (each partition stays strictly in order). */
+  partitionsConsumedConcurrently?: number;
+}
+
+const deadLetters = new Counter({
+  name: 'hub_dead_letters_total',
+  help: 'Events moved to a dead-letter topic, by source topic, consumer group and error code.',
+  labelNames: ['topic', 'group', 'code'] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * Consumes catalogue topics with the hub's delivery rules:
+ * - the handler is awaited; the offset is committed only after it succeeded
+ *   (or after the event was safely written to the dead-letter topic);
+ * - a retriable HubError (a dependency is down) is retried with backoff for as
+ *   long as it takes, never dead-lettered: an outage must not empty the pipeline
+ *   into a DLQ;
+ * - a non-retriable HubError (bad input) goes to the topic's dead-letter topic at
+ *   once, with the error code in a header;
+ * - anything else (a bug) is tried `maxUnclassifiedAttempts` times, then
+ *   dead-lettered as `HUB.UNHANDLED`. kafkajs never counts retries for us (and
+ *   Nest's retryCount header is never set), so the count is kept here.
+ * Partition order holds: the next event of a partition waits for this one.
+ */
+export class HubConsumer {
+  private readonly log = getLogger(HubConsumer.name);
+  private readonly consumer: Consumer;
+  private readonly handlers = new Map<string, { def: TopicDefinition; handler: HubEventHandler<unknown> }>();
+  private readonly maxUnclassifiedAttempts: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private stopping = false;
+  private running = false;
+  private joined: Promise<void> = Promise.resolve();
+
+  constructor(
+    kafka: Kafka,
+    private readonly producer: HubProducer,
+    private readonly opts: HubConsumerOptions,
+  ) {
+    this.consumer = createConsumer(kafka, opts.groupId);
+    this.maxUnclassifiedAttempts = opts.maxUnclassifiedAttempts ?? 5;
+    this.retryInitialMs = opts.retryInitialMs ?? 200;
+    this.retryMaxMs = opts.retryMaxMs ?? 30000;
+  }
+
+  get groupId(): string {
+    return this.opts.groupId;
+  }
+
+  /** Registers the handler for a topic. Call before start(). */
+  on<T>(def: TopicDefinition<T>, handler: HubEventHandler<T>): this {
+    if (this.running) throw new Error('HubConsumer.on() after start()');
+    this.handlers.set(def.name, { def, handler: handler as HubEventHandler<unknown> });
+    return this;
+  }
+
+  /** Topics this consumer subscribes to (their topics must exist: see ensureTopics). */
+  topics(): TopicDefinition[] {
+    return [...this.handlers.values()].map((h) => h.def);
+  }
+
+  /** Subscribes and starts consuming; resolves once the consumer is running. */
+  async start(opts: { fromBeginning?: boolean } = {}): Promise<void> {
+    if (this.handlers.size === 0) throw new Error(`consumer ${this.opts.groupId} has no handlers`);
+    this.stopping = false;
+    this.joined = new Promise((resolve) => {
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: opts.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        await this.process(topic, partition, message, heartbeat);
+      },
+    });
+    this.running = true;
+  }
+
+  /** Resolves once the group has assigned partitions to this member (call after start()). */
+  async waitForAssignment(timeoutMs = 30000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`consumer ${this.opts.groupId} did not join its group within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.joined, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Graceful stop: finishes the event in hand (kafkajs waits for eachMessage), commits, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    this.running = false;
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) {
+    const entry = this.handlers.get(topic);
+    const headers = headersToRecord(message.headers);
+    const ids = { topic, partition, offset: message.offset, msgId: headers[HubHeaders.MsgId], eventId: headers[HubHeaders.EventId] };
+    if (!entry) throw new Error(`no handler for ${topic}`);
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      await this.deadLetter(entry.def, topic, partition, message, new HubError(HubErrorCodes.BadPayload, 'value is not JSON'), 1);
+      return this.commit(topic, partition, message.offset);
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await entry.handler({ topic, partition, offset: message.offset, key: message.key?.toString('utf8'), payload, headers, heartbeat });
+        return this.commit(topic, partition, message.offset);
+      } catch (thrown) {
+        const err = HubError.from(thrown);
+        const giveUp = !err.retriable && (!HubError.isUnclassified(err) || attempt >= this.maxUnclassifiedAttempts);
+        if (giveUp) {
+          await this.deadLetter(entry.def, topic, partition, message, err, attempt);
+          return this.commit(topic, partition, message.offset);
+        }
+        if (this.stopping) throw err; // leave it uncommitted: the next owner redoes it
+        const waitMs = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(attempt - 1, 16));
+        this.log.warn('handler failed, will retry', { ...ids, attempt, code: err.code, retriable: err.retriable, waitMs, error: maskPersonIds(err.message) });
+        await sleep(waitMs);
+        await heartbeat();
+      }
+    }
+  }
+
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  }
+
+  /** Copies the event to the topic's dead-letter topic with why it failed; resolves once the broker has it. */
+  private async deadLetter(def: TopicDefinition, topic: string, partition: number, message: KafkaMessage, err: HubError, attempts: number) {
+    // Original headers are copied on, except any that carry a person number (a
+    // foreign producer may have put one there; the DLQ must not spread it).
+    const original = Object.fromEntries(
+      Object.entries(headersToRecord(message.headers)).filter(([k, v]) => !containsPersonId(k) && !containsPersonId(v)),
+    );
+    const headers = {
+      ...original,
+      [HubHeaders.ErrorCode]: err.code,
+      [HubHeaders.ErrorMessage]: maskPersonIds(err.message).slice(0, 1000),
+      [HubHeaders.ErrorRetriable]: String(err.retriable),
+      [HubHeaders.OriginalTopic]: topic,
+      [HubHeaders.OriginalPartition]: String(partition),
+      [HubHeaders.OriginalOffset]: message.offset,
+      [HubHeaders.FailedGroup]: this.opts.groupId,
+      [HubHeaders.FailedAt]: new Date().toISOString(),
+      [HubHeaders.Attempts]: String(attempts),
+    };
+    const originalKey = message.key?.toString('utf8') ?? '';
+    // A poison event may carry a person number in its key: do not copy it on.
+    const key = containsPersonId(originalKey) ? 'redacted' : originalKey;
+    await this.producer.sendRecords([{ topic: def.deadLetter, key, value: message.value ?? Buffer.alloc(0), headers }]);
+    deadLetters.inc({ topic, group: this.opts.groupId, code: err.code });
+    this.log.error('event dead-lettered', { topic, partition, offset: message.offset, deadLetter: def.deadLetter, code: err.code, attempts });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

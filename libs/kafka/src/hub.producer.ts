@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { HubHeaders, type TopicDefinition } from '@hub/contracts';
+import { HubError, HubErrorCodes, containsPersonId } from '@hub/errors';
+import { getLogger } from '@hub/observability';
+import { createIdempotentProducer, type Kafka, type Producer } from './kafka.adapter.js';
+
+/** What a producer call may add: extra headers (never patient data). */
+export interface PublishOptions {
+  headers?: Record<string, string>;
+  /** Overrides the key taken from the payload field the catalogue names. */
+  key?: string;
+}
+
+/** A record ready for the wire. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer | string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes catalogue payloads as JSON with the hub's headers, through one
+ * idempotent producer per process. Keys and headers are checked for person
+ * numbers before anything leaves the process: neither is encrypted, and both
+ * are visible to anyone who can read the topic.
+ */
+export class HubProducer {
+  private readonly log = getLogger(HubProducer.name);
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka, private readonly producerName: string) {
+    this.producer = createIdempotentProducer(kafka);
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+
+  /** Builds the record for a catalogue payload (exposed for batching and tests). */
+  toRecord<T>(def: TopicDefinition<T>, payload: T, opts: PublishOptions = {}): OutgoingRecord {
+    const p = payload as Record<string, unknown>;
+    const key = opts.key ?? p[def.key];
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new HubError(HubErrorCodes.BadPayload, `payload for ${def.name} lacks its key field '${def.key}'`);
+    }
+    const headers: Record<string, string> = {
+      [HubHeaders.EventId]: typeof p.eventId === 'string' ? p.eventId : randomUUID(),
+      [HubHeaders.PayloadType]: def.payloadType,
+      [HubHeaders.PayloadVersion]: String(def.payloadVersion),
+      [HubHeaders.ProducedAt]: new Date().toISOString(),
+      [HubHeaders.Producer]: this.producerName,
+      ...(typeof p.msgId === 'string' ? { [HubHeaders.MsgId]: p.msgId } : {}),
+      ...(typeof p.conversationId === 'string' ? { [HubHeaders.ConversationId]: p.conversationId } : {}),
+      ...opts.headers,
+    };
+    const record = { topic: def.name, key, value: JSON.stringify(payload), headers };
+    assertNoPersonIdOutsideValue(record);
+    return record;
+  }
+
+  /** Publishes one payload; resolves when the broker has acknowledged it (acks=all). */
+  async publish<T>(def: TopicDefinition<T>, payload: T, opts: PublishOptions = {}): Promise<void> {
+    await this.sendRecords([this.toRecord(def, payload, opts)]);
+  }
+
+  /** Sends prepared records (same or different topics) in one round trip. */
+  async sendRecords(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    for (const r of records) assertNoPersonIdOutsideValue(r);
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, rs]) => ({
+          topic,
+          messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })),
+      });
+    } catch (err) {
+      throw new HubError(HubErrorCodes.DependencyUnavailable, `publish to ${[...byTopic.keys()].join(',')} failed: ${(err as Error).message}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+  }
+}
+
+/** Keys and headers travel in clear: refuse anything that looks like a person number there. */
+export function assertNoPersonIdOutsideValue(record: Pick<OutgoingRecord, 'key' | 'headers' | 'topic'>): void {
+  const offending = [record.key, ...Object.keys(record.headers), ...Object.values(record.headers)].some(containsPersonId);
+  if (offending) {
+    throw new HubError('HUB.PERSON_ID_IN_HEADER', `refusing to publish to ${record.topic}: a key or header looks like a person number`);
+  }
+}

@@ -1,0 +1,11 @@
+export { createKafka, headerString, headersToRecord } from './kafka.adapter.js';
+export type { Kafka, KafkaConnectionOptions } from './kafka.adapter.js';
+export { ensureTopics } from './topic.admin.js';
+export { HubProducer, assertNoPersonIdOutsideValue } from './hub.producer.js';
+export type { OutgoingRecord, PublishOptions } from './hub.producer.js';
+export { HubConsumer } from './hub.consumer.js';
+export type { HubConsumerOptions, HubEvent, HubEventHandler } from './hub.consumer.js';
+export { HubKafkaServer, HubEventExceptionFilter } from './hub-kafka.server.js';
+export type { HubKafkaServerOptions } from './hub-kafka.server.js';
+export { KafkaModule, KAFKA_CLIENT, InjectKafka, kafkaReadiness } from './kafka.module.js';
+export type { KafkaModuleOptions } from './kafka.module.js';

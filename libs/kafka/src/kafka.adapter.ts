@@ -1,0 +1,67 @@
+/**
+ * The one file that touches kafkajs' types and construction. No business logic
+ * here: the producer, consumer and admin helpers build on what it exports.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
+import { kafkaLogCreator } from '@hub/observability';
+
+export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer };
+
+export interface KafkaConnectionOptions {
+  brokers: string[];
+  clientId: string;
+  /** Connection timeout per broker, ms. */
+  connectionTimeout?: number;
+}
+
+/** A kafkajs client whose logs go through the hub's logger. */
+export function createKafka(opts: KafkaConnectionOptions): Kafka {
+  return new kafkajs.Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    connectionTimeout: opts.connectionTimeout ?? 3000,
+    logLevel: kafkajs.logLevel.WARN,
+    logCreator: kafkaLogCreator,
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}
+
+/**
+ * Idempotent producer: the broker drops duplicates of a retried batch, so a
+ * network retry never writes an event twice. kafkajs requires at most one
+ * in-flight request per connection for idempotence to hold.
+ */
+export function createIdempotentProducer(kafka: Kafka, extra: Partial<ProducerConfig> = {}): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, ...extra });
+}
+
+export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<ConsumerConfig> = {}): Consumer {
+  return kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    // Only committed transactional writes are visible (the default, stated on purpose).
+    readUncommitted: false,
+    sessionTimeout: 30000,
+    heartbeatInterval: 3000,
+    ...extra,
+  });
+}
+
+/** Header values arrive as Buffer | string | (Buffer | string)[] | undefined; we use single strings. */
+export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  if (v === undefined || v === null) return undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}
+
+/** All headers as plain strings (first value of repeated headers). */
+export function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(headers ?? {})) {
+    const v = headerString(headers, key);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * Test helpers for code that talks to the real broker (second entry point:
+ * `@hub/kafka/testing`). Each test makes its own topics and groups, like
+ * kafkajs' own test suite, so tests never see each other's events.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TopicDefinition } from '@hub/contracts';
+import { createKafka, headersToRecord, type Kafka } from './kafka.adapter.js';
+
+/** Brokers the tests use: KAFKA_BROKERS (set by the jest global setup), else the local default. */
+export function testBrokers(): string[] {
+  return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+}
+
+export function testKafka(clientId = `test-${randomUUID().slice(0, 8)}`): Kafka {
+  return createKafka({ brokers: testBrokers(), clientId });
+}
+
+/** A fresh catalogue-shaped topic definition with a unique name. */
+export function freshTopic<T = unknown>(stem = 'test', partitions = 1): TopicDefinition<T> {
+  const name = `test.${stem}.${randomUUID().slice(0, 8)}.v1`;
+  return {
+    name,
+    partitions,
+    key: 'conversationId',
+    payloadType: 'Test',
+    payloadVersion: 1,
+    deadLetter: `${name}.dlq`,
+    retentionMs: 3600_000,
+    description: 'test topic',
+  };
+}
+
+export function freshGroup(stem = 'test'): string {
+  return `test-${stem}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface ReadRecord {
+  key: string | undefined;
+  value: string;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Reads `count` records from a topic from the beginning (own throw-away group),
+ * or fails after `timeoutMs`. Useful to assert what a service published.
+ */
+export async function readRecords(kafka: Kafka, topic: string, count: number, timeoutMs = 20000): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({ groupId: freshGroup('reader'), allowAutoTopicCreation: false });
+  const got: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${got.length}/${count} records from ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          got.push({
+            key: message.key?.toString('utf8'),
+            value: message.value?.toString('utf8') ?? '',
+            headers: headersToRecord(message.headers),
+            partition,
+            offset: message.offset,
+          });
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    return got;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Polls `predicate` until it is true or the timeout passes. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20000, what = 'condition'): Promise<void> {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Committed offset of a group on partition 0 of a topic (as a number; -1 when none). */
+export async function committedOffset(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const p0 = entry?.partitions.find((p) => p.partition === 0);
+    return p0 ? Number(p0.offset) : -1;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { HubErrorCodes } from '@hub/errors';
+import { migrate } from '../../../tools/db/migrate.cjs';
+import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, PatientKeyHasher } from './index.js';
+import type { AcceptedMessage } from './index.js';
+import { createTestDatabase, truncateLedger, type TestDatabase } from './testing.js';
+
+const hasher = new PatientKeyHasher('integration-test-secret-32-bytes-long');
+
+function acceptedMessage(overrides: Partial<AcceptedMessage> = {}): AcceptedMessage {
+  const msgId = randomUUID();
+  return {
+    msgId,
+    conversationId: msgId,
+    msgType: 'DIALOG_FORESPORSEL',
+    version: 'v1.6',
+    senderHerId: 8142987,
+    receiverHerIds: [8094866, 8094867],
+    patientKey: hasher.keyOf('01019012345'),
+    detail: { partition: 0, offset: '17' },
+    ...overrides,
+  };
+}
+
+describe('MessageLedger against PostgreSQL', () => {
+  let database: TestDatabase;
+  let ledger: MessageLedger;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('ledger_it');
+    ledger = new MessageLedger(database.client);
+  });
+  afterAll(() => database?.drop());
+  beforeEach(() => truncateLedger(database.client));
+
+  it('applies nothing when the migrations are run again', async () => {
+    await expect(migrate(database.url)).resolves.toMatchObject({ created: false, applied: [] });
+  });
+
+  it('records an accepted message and traces it with its accepted event', async () => {
+    const message = acceptedMessage();
+    await expect(ledger.recordAccepted(message)).resolves.toBe(true);
+
+    const trace = await ledger.trace(message.msgId);
+    expect(trace?.message).toMatchObject({
+      msgId: message.msgId,
+      conversationId: message.conversationId,
+      msgType: 'DIALOG_FORESPORSEL',
+      senderHerId: 8142987,
+      receiverHerIds: [8094866, 8094867],
+      status: MessageStatus.ACCEPTED,
+      patientKey: message.patientKey,
+    });
+    expect(trace?.events).toEqual([
+      expect.objectContaining({ stage: 'accepted', outcome: EventOutcome.SUCCEEDED, detail: { partition: 0, offset: '17' } }),
+    ]);
+  });
+
+  it('stores the patient key and never the fødselsnummer', async () => {
+    const message = acceptedMessage({ detail: { note: 'pasient 01019012345' } });
+    await ledger.recordAccepted(message);
+    const rows = await database.client.$queryRaw<{ dump: string }[]>`
+      SELECT row_to_json(m)::text || coalesce((SELECT string_agg(e.detail::text, ',') FROM message_event e), '') AS dump
+      FROM message m`;
+    expect(rows[0].dump).not.toContain('01019012345');
+    expect(rows[0].dump).toContain(message.patientKey);
+  });
+
+  it('answers false and writes nothing when the same msgId is recorded again', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    await expect(ledger.recordAccepted({ ...message, msgType: 'OTHER' })).resolves.toBe(false);
+    const trace = await ledger.trace(message.msgId);
+    expect(trace?.message.msgType).toBe('DIALOG_FORESPORSEL');
+    expect(trace?.events).toHaveLength(1);
+  });
+
+  it('appends events in order and moves the status with the event', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    await ledger.appendEvent({ msgId: message.msgId, stage: 'validation', outcome: EventOutcome.SUCCEEDED });
+    await ledger.appendEvent({
+      msgId: message.msgId,
+      stage: 'delivery',
+      outcome: EventOutcome.RETRYING,
+      errorCode: 'DELIVERY.TIMEOUT',
+      detail: { receiver: 8094866, attempt: 1 },
+    });
+    await ledger.appendEvent({
+      msgId: message.msgId,
+      stage: 'delivery',
+      outcome: EventOutcome.SUCCEEDED,
+      status: MessageStatus.DELIVERED,
+    });
+
+    const trace = await ledger.trace(message.msgId);
+    expect(trace?.message.status).toBe(MessageStatus.DELIVERED);
+    expect(trace?.events.map((e) => [e.stage, e.outcome, e.errorCode])).toEqual([
+      ['accepted', 'SUCCEEDED', null],
+      ['validation', 'SUCCEEDED', null],
+      ['delivery', 'RETRYING', 'DELIVERY.TIMEOUT'],
+      ['delivery', 'SUCCEEDED', null],
+    ]);
+  });
+
+  it('refuses an event for a message the ledger does not know', async () => {
+    await expect(
+      ledger.appendEvent({ msgId: randomUUID(), stage: 'delivery', outcome: EventOutcome.SUCCEEDED }),
+    ).rejects.toMatchObject({ code: LedgerErrorCodes.UnknownMessage, retriable: false });
+  });
+
+  it('traces an unknown msgId as null', async () => {
+    await expect(ledger.trace(randomUUID())).resolves.toBeNull();
+  });
+
+  it('lets exactly one of many concurrent claims of the same event win', async () => {
+    const eventId = randomUUID();
+    const results = await Promise.all(Array.from({ length: 20 }, () => ledger.claim('delivery', eventId)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    await expect(ledger.claim('delivery', eventId)).resolves.toBe(false);
+    await expect(ledger.claim('apprec', eventId)).resolves.toBe(true);
+  });
+
+  it('lets exactly one of many concurrent transactions claim the same event', async () => {
+    const eventId = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => ledger.transaction((tx) => tx.claim('routing', eventId))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('releases a claim when its transaction rolls back, so the redelivered event is processed', async () => {
+    const eventId = randomUUID();
+    await expect(
+      ledger.transaction(async (tx) => {
+        expect(await tx.claim('delivery', eventId)).toBe(true);
+        throw new Error('delivery failed');
+      }),
+    ).rejects.toMatchObject({ code: HubErrorCodes.DependencyUnavailable });
+    await expect(ledger.claim('delivery', eventId)).resolves.toBe(true);
+  });
+});

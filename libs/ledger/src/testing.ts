@@ -1,0 +1,60 @@
+// Test helpers for the ledger: real PostgreSQL databases, migrated with the committed
+// migrations (tools/db/migrate.cjs), one per test file when isolation matters.
+import { randomUUID } from 'node:crypto';
+import { diffMigrationsToSchema, dropDatabase, migrate } from '../../../tools/db/migrate.cjs';
+import { createLedgerClient, type LedgerClient } from './ledger-client.factory.js';
+
+/** DATABASE_URL, or the local test database. */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/samhandling_test';
+
+/** Creates the database of `databaseUrl` if missing and applies pending migrations. */
+export async function migrateDatabase(databaseUrl: string = TEST_DATABASE_URL): Promise<void> {
+  await migrate(databaseUrl);
+}
+
+/** `databaseUrl` with another database name (same server and credentials). */
+export function withDatabaseName(databaseUrl: string, database: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export interface TestDatabase {
+  url: string;
+  client: LedgerClient;
+  /** Disconnects and drops the database. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database on the server of `baseUrl`, named `<prefix>_<random>`, for a
+ * test file that must not see other tests' rows. Call `drop()` in afterAll.
+ */
+export async function createTestDatabase(
+  prefix = 'ledger_test',
+  baseUrl: string = TEST_DATABASE_URL,
+): Promise<TestDatabase> {
+  const url = withDatabaseName(baseUrl, `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+  await migrate(url);
+  const client = createLedgerClient(url, { poolSize: 20 });
+  return {
+    url,
+    client,
+    drop: async () => {
+      await client.$disconnect();
+      await dropDatabase(url);
+    },
+  };
+}
+
+/** Empties every ledger table (not the migration history). */
+export async function truncateLedger(client: LedgerClient): Promise<void> {
+  await client.$executeRawUnsafe('TRUNCATE TABLE message_event, message, processed_event RESTART IDENTITY CASCADE');
+}
+
+/** The SQL that would bring the committed migrations to schema.prisma; '' when they agree. */
+export function schemaDrift(databaseUrl: string = TEST_DATABASE_URL): Promise<string> {
+  return diffMigrationsToSchema(databaseUrl);
+}
+
+export { dropDatabase };

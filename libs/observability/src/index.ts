@@ -1,0 +1,10 @@
+export { configureLogging, getLogger } from './logger.js';
+export type { Log, LogFields, LoggingOptions } from './logger.js';
+export { NestLoggerAdapter } from './nest-logger.adapter.js';
+export { kafkaLogCreator } from './kafka-log.adapter.js';
+export { metricsRegistry, startDefaultMetrics } from './metrics.registry.js';
+export { HealthController, READINESS_CHECKS } from './health.controller.js';
+export type { ReadinessCheck } from './health.controller.js';
+export { MetricsController } from './metrics.controller.js';
+export { ObservabilityModule } from './observability.module.js';
+export type { ObservabilityOptions } from './observability.module.js';

@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { ConfigError, kafkaBrokers, kafkaClientId, loadConfig, logLevel, type ConfigOf, type Setting } from '@hub/config';
+import type { TopicDefinition } from '@hub/contracts';
+import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, type Kafka } from '@hub/kafka';
+import { NestLoggerAdapter, configureLogging, getLogger } from '@hub/observability';
+
+/** Settings every service has. */
+export const commonSettings = { kafkaBrokers, kafkaClientId, logLevel };
+
+export type ServiceConfig<S extends Record<string, Setting<unknown>>> = ConfigOf<typeof commonSettings & S>;
+
+/** Everything a service's main.ts declares; the host does the rest the same way for all. */
+export interface ServiceDefinition<S extends Record<string, Setting<unknown>>> {
+  /** Service name: logs, metrics label, Kafka client id suffix, consumer group stem. */
+  name: string;
+  /** The service's own settings (its HTTP port among them, as `httpPort`). */
+  settings: S & { httpPort: Setting<number> };
+  /** The root module, given the validated config and the shared Kafka client. */
+  module: (config: ServiceConfig<S>, kafka: Kafka) => Type | DynamicModule;
+  /** Topics this service produces to: created before anything starts. */
+  produces?: TopicDefinition[];
+  /** Consumer group; set when the module has `@EventPattern` handlers. */
+  consumerGroup?: string;
+}
+
+/**
+ * Boots one service: validates config once (fails fast naming the variable),
+ * configures JSON logging, creates the catalogue topics it needs, starts the
+ * Kafka consumer (HubKafkaServer) and the HTTP server (API, /health, /metrics),
+ * and shuts down gracefully on SIGTERM/SIGINT.
+ */
+export async function runService<S extends Record<string, Setting<unknown>>>(
+  def: ServiceDefinition<S>,
+  env: Record<string, string | undefined> = process.env,
+): Promise<INestApplication> {
+  let config: ServiceConfig<S>;
+  try {
+    config = loadConfig({ ...commonSettings, ...def.settings }, env) as ServiceConfig<S>;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG: a restart loop will not fix this, an operator must.
+    }
+    throw err;
+  }
+  // The common part, typed concretely (the generic intersection hides it from the compiler).
+  const common = config as unknown as ConfigOf<typeof commonSettings>;
+  configureLogging({ service: def.name, level: common.logLevel });
+  const log = getLogger('ServiceHost');
+  const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}` });
+
+  await ensureTopics(kafka, def.produces ?? []);
+  const app = await NestFactory.create(def.module(config, kafka), { logger: new NestLoggerAdapter(), bufferLogs: true });
+  app.enableShutdownHooks();
+
+  if (def.consumerGroup) {
+    const ms = app.connectMicroservice(
+      { strategy: new HubKafkaServer({ kafka, producer: app.get(HubProducer), groupId: def.consumerGroup, produces: def.produces }) },
+      { inheritAppConfig: true },
+    );
+    ms.useGlobalFilters(new HubEventExceptionFilter());
+    await app.startAllMicroservices();
+  }
+  await app.listen(config.httpPort as number, '127.0.0.1');
+  log.info('service started', { service: def.name, url: await app.getUrl(), consumerGroup: def.consumerGroup });
+  return app;
+}
