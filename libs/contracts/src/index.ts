@@ -8,5 +8,5 @@ export {
   withDeadLetters,
   topicByName,
 } from './topic-catalogue.js';
-export type { TopicDefinition, TopicKey, TopicName } from './topic-catalogue.js';
+export type { HubEventMap, TopicDefinition, TopicKey, TopicName } from './topic-catalogue.js';
 export type * from './payloads.js';

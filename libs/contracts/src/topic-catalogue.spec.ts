@@ -30,3 +30,11 @@ describe('topic catalogue', () => {
     expect(topicByName('nope')).toBeUndefined();
   });
 });
+
+describe('HubEventMap', () => {
+  it('maps a catalogue topic name to its payload type at compile time', () => {
+    type Accepted = import('./topic-catalogue.js').HubEventMap['hub.messages.accepted.v1'];
+    const sample: Accepted['source'] = 'rest';
+    expect(sample).toBe('rest');
+  });
+});

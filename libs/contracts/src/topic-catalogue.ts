@@ -16,8 +16,8 @@ import type {
 export type TopicKey = 'conversationId' | 'msgId' | 'idempotencyKey' | 'receiverHerId';
 
 /** One topic of the hub: the single source for creation, producers, consumers and k8s. */
-export interface TopicDefinition<TPayload = unknown> {
-  name: string;
+export interface TopicDefinition<TPayload = unknown, TName extends string = string> {
+  name: TName;
   partitions: number;
   key: TopicKey;
   /** Name of the payload type (see payloads.ts) and its version. */
@@ -38,13 +38,13 @@ const DLQ_RETENTION_MS = 4 * WEEK_MS;
 /** Message topics: enough partitions for parallelism; conversation keys keep chain order. */
 const MESSAGE_PARTITIONS = 6;
 
-function topic<T>(
-  name: string,
+function topic<T, N extends string = string>(
+  name: N,
   payloadType: string,
   key: TopicKey,
   description: string,
   partitions = MESSAGE_PARTITIONS,
-): TopicDefinition<T> {
+): TopicDefinition<T, N> {
   return {
     name,
     partitions,
@@ -62,61 +62,61 @@ function topic<T>(
  * (`.v1`) so a breaking payload change gets a new topic rather than a surprise.
  */
 export const Topics = {
-  EpjEvents: topic<EpjMessageEvent>(
+  EpjEvents: topic<EpjMessageEvent, 'hub.epj-events.v1'>(
     'hub.epj-events.v1',
     'EpjMessageEvent',
     'idempotencyKey',
     'Typed JSON events from EPJ integrations; intake builds MsgHead messages from them.',
   ),
-  MessagesAccepted: topic<MessageAccepted>(
+  MessagesAccepted: topic<MessageAccepted, 'hub.messages.accepted.v1'>(
     'hub.messages.accepted.v1',
     'MessageAccepted',
     'conversationId',
     'Messages accepted by intake and recorded in the ledger; validation consumes.',
   ),
-  MessagesValidated: topic<MessageValidated>(
+  MessagesValidated: topic<MessageValidated, 'hub.messages.validated.v1'>(
     'hub.messages.validated.v1',
     'MessageValidated',
     'conversationId',
     'Messages valid against the schemas and business rules; crypto consumes.',
   ),
-  MessagesRejected: topic<MessageRejected>(
+  MessagesRejected: topic<MessageRejected, 'hub.messages.rejected.v1'>(
     'hub.messages.rejected.v1',
     'MessageRejected',
     'conversationId',
     'Messages refused by validation, with kodeverk 8221 codes; alerting and the sender consume.',
   ),
-  MessagesSealed: topic<MessageSealed>(
+  MessagesSealed: topic<MessageSealed, 'hub.messages.sealed.v1'>(
     'hub.messages.sealed.v1',
     'MessageSealed',
     'conversationId',
     'Messages signed for the sender and encrypted per receiver; dispatch consumes.',
   ),
-  MessagesRefused: topic<MessageRefused>(
+  MessagesRefused: topic<MessageRefused, 'hub.messages.refused.v1'>(
     'hub.messages.refused.v1',
     'MessageRefused',
     'conversationId',
     'Messages crypto would not seal (certificate problems); alerting consumes.',
   ),
-  MessagesDispatched: topic<MessageDispatched>(
+  MessagesDispatched: topic<MessageDispatched, 'hub.messages.dispatched.v1'>(
     'hub.messages.dispatched.v1',
     'MessageDispatched',
     'conversationId',
     'One event per receiver delivered; the receipt tracker opens an AppRec expectation.',
   ),
-  DispatchFailed: topic<DispatchFailed>(
+  DispatchFailed: topic<DispatchFailed, 'hub.messages.dispatch-failed.v1'>(
     'hub.messages.dispatch-failed.v1',
     'DispatchFailed',
     'conversationId',
     'Deliveries that failed or are held for a party marked down; alerting consumes.',
   ),
-  AppRecsSubmitted: topic<AppRecSubmitted>(
+  AppRecsSubmitted: topic<AppRecSubmitted, 'hub.apprecs.submitted.v1'>(
     'hub.apprecs.submitted.v1',
     'AppRecSubmitted',
     'conversationId',
     'Application receipts sent back by receiving EPJs; the receipt tracker consumes.',
   ),
-  ReceiptStatus: topic<ReceiptStatusChanged>(
+  ReceiptStatus: topic<ReceiptStatusChanged, 'hub.receipts.status.v1'>(
     'hub.receipts.status.v1',
     'ReceiptStatusChanged',
     'conversationId',
@@ -183,3 +183,13 @@ export function topicByName(name: string): TopicDefinition | undefined {
   }
   return undefined;
 }
+
+type CatalogueEntry = (typeof Topics)[keyof typeof Topics];
+type PayloadOf<D> = D extends TopicDefinition<infer P, string> ? P : never;
+
+/**
+ * Topic name → payload type, for Nest's typed event decorator:
+ * `@EventPattern<HubEventMap>(Topics.MessagesAccepted.name)` makes the handler's
+ * `@Payload()` a `MessageAccepted` and a misspelt topic a compile error.
+ */
+export type HubEventMap = { [D in CatalogueEntry as D['name']]: PayloadOf<D> };

@@ -14,6 +14,8 @@ export interface HubKafkaServerOptions extends HubConsumerOptions {
   producer: HubProducer;
   /** Topics to create besides those with a handler (e.g. the ones this service produces to). */
   produces?: TopicDefinition[];
+  /** Definitions for handler patterns outside the static catalogue (per-party inboxes, tests). */
+  knownTopics?: TopicDefinition[];
 }
 
 /**
@@ -33,7 +35,7 @@ export class HubKafkaServer extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       const defs = [...this.messageHandlers.keys()].map((pattern) => {
-        const def = topicByName(pattern);
+        const def = this.options.knownTopics?.find((t) => t.name === pattern) ?? topicByName(pattern);
         if (!def) throw new HubError('HUB.UNKNOWN_TOPIC', `@EventPattern('${pattern}') is not a topic in the catalogue`);
         return def;
       });

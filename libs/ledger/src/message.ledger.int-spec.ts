@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HubErrorCodes } from '@hub/errors';
-import { migrate } from '../../../tools/db/migrate.cjs';
 import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, PatientKeyHasher } from './index.js';
 import type { AcceptedMessage } from './index.js';
-import { createTestDatabase, truncateLedger, type TestDatabase } from './testing.js';
+import { createTestDatabase, migrateDatabase, truncateLedger, type TestDatabase } from './testing.js';
 
 const hasher = new PatientKeyHasher('integration-test-secret-32-bytes-long');
 
@@ -34,7 +33,7 @@ describe('MessageLedger against PostgreSQL', () => {
   beforeEach(() => truncateLedger(database.client));
 
   it('applies nothing when the migrations are run again', async () => {
-    await expect(migrate(database.url)).resolves.toMatchObject({ created: false, applied: [] });
+    await expect(migrateDatabase(database.url)).resolves.toMatchObject({ created: false, applied: [] });
   });
 
   it('records an accepted message and traces it with its accepted event', async () => {

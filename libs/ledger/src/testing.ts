@@ -1,6 +1,9 @@
 // Test helpers for the ledger: real PostgreSQL databases, migrated with the committed
 // migrations (tools/db/migrate.cjs), one per test file when isolation matters.
 import { randomUUID } from 'node:crypto';
+// The migration tool is plain CommonJS outside the libs on purpose (it runs before any
+// build); tests reach it through this one helper file.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { diffMigrationsToSchema, dropDatabase, migrate } from '../../../tools/db/migrate.cjs';
 import { createLedgerClient, type LedgerClient } from './ledger-client.factory.js';
 
@@ -8,8 +11,8 @@ import { createLedgerClient, type LedgerClient } from './ledger-client.factory.j
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/samhandling_test';
 
 /** Creates the database of `databaseUrl` if missing and applies pending migrations. */
-export async function migrateDatabase(databaseUrl: string = TEST_DATABASE_URL): Promise<void> {
-  await migrate(databaseUrl);
+export async function migrateDatabase(databaseUrl: string = TEST_DATABASE_URL): Promise<{ created: boolean; applied: string[] }> {
+  return migrate(databaseUrl);
 }
 
 /** `databaseUrl` with another database name (same server and credentials). */
