@@ -6,4 +6,4 @@ export { PatientKeyHasher, isPatientKey } from './patient-key.hasher.js';
 export { LedgerErrorCodes } from './ledger.error-codes.js';
 export { maskEventDetail } from './event-detail.mask.js';
 export type { LedgerJson, LedgerJsonObject } from './event-detail.mask.js';
-export { MessageStatus, EventOutcome } from './generated/prisma/enums.js';
+export { MessageStatus, EventOutcome, PartyKind, PartyStatus, CredentialRole } from './generated/prisma/enums.js';
