@@ -50,9 +50,13 @@ export async function createTestDatabase(
   };
 }
 
-/** Empties every ledger table (not the migration history). */
+/** Empties every table of the hub's schema (not the migration history). */
 export async function truncateLedger(client: LedgerClient): Promise<void> {
-  await client.$executeRawUnsafe('TRUNCATE TABLE message_event, message, processed_event RESTART IDENTITY CASCADE');
+  const rows = await client.$queryRaw<{ table_name: string }[]>`
+    SELECT table_name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`;
+  const tables = rows.map((r) => `"${r.table_name}"`).join(', ');
+  if (tables) await client.$executeRawUnsafe(`TRUNCATE TABLE ${tables} RESTART IDENTITY CASCADE`);
 }
 
 /** The SQL that would bring the committed migrations to schema.prisma; '' when they agree. */
