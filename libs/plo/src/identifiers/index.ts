@@ -1,0 +1,2 @@
+export * from './person-id.js';
+export * from './synthetic-person-id.generator.js';

@@ -1,0 +1,22 @@
+export { PloValidator } from './validation/plo.validator.js';
+export type { PloValidatorOptions, ValidatedDocument } from './validation/plo.validator.js';
+export { VALIDATION_ERROR_CODES } from './validation/validation-error.js';
+export type { MessageKind, ValidationError, ValidationErrorCode, ValidationResult } from './validation/validation-error.js';
+export { MSGHEAD_NS, SUPPORTED_ENVELOPES, SUPPORTED_PAYLOADS } from './validation/supported-messages.catalog.js';
+export type { SupportedEnvelope, SupportedPayload } from './validation/supported-messages.catalog.js';
+export { validateFiles } from './validation/validate-files.js';
+export type { FileValidationReport } from './validation/validate-files.js';
+export { SafeXmlParser } from './xml/xml.parser.js';
+export type { XmlParseFailure, XmlParseOutcome } from './xml/xml.parser.js';
+export { DEFAULT_XML_LIMITS } from './xml/xml-limits.guard.js';
+export type { XmlLimits } from './xml/xml-limits.guard.js';
+export { XmlDoc, XmlElementView, loadLibxml2 } from './xml/libxml2.adapter.js';
+export type { NamespaceMap } from './xml/libxml2.adapter.js';
+// Kodeverk, identifiers, typed model (parsers/builders), chain rules, receiver/AppRec, CLI.
+export * from './codes/index.js';
+export * from './identifiers/index.js';
+export * from './model/index.js';
+export * from './chain/index.js';
+export * from './receiver/index.js';
+export { runCli, COMMANDS, ExitCode, UsageError } from './cli/index.js';
+export type { CliCommand, CliIo } from './cli/index.js';

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npx plo …`: the PLO command-line tool (libs/plo/src/cli). Works on a clean clone after
+// `npm ci`: compiles libs/plo (and what it imports) into dist/ when the output is missing or
+// older than a source file, then runs dist/libs/plo/src/cli/main.js with the @hub/* alias hooks.
+// Only libs/plo is compiled (tools/plo/tsconfig.plo.json), so a half-finished service elsewhere
+// in the repo cannot break the tool. Build messages go to stderr; stdout stays JSON lines.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const entry = path.join(root, 'dist/libs/plo/src/cli/main.js');
+const sources = [path.join(root, 'libs/plo/src'), path.join(root, 'libs/errors/src'), path.join(root, 'tsconfig.base.json'), import.meta.filename];
+
+function newestMtime(p) {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return /\.spec\.ts$/.test(p) ? 0 : st.mtimeMs;
+  return readdirSync(p).reduce((m, name) => Math.max(m, newestMtime(path.join(p, name))), st.mtimeMs);
+}
+
+function builtAt() {
+  try {
+    return statSync(entry).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+if (process.env.PLO_SKIP_BUILD !== '1' && builtAt() < Math.max(...sources.map(newestMtime))) {
+  process.stderr.write('plo: compiling libs/plo into dist/ …\n');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tools/plo/tsconfig.plo.json')], { cwd: root, stdio: ['ignore', 2, 2] });
+  } catch {
+    process.stderr.write('plo: tsc reported errors (output emitted anyway)\n');
+    // tsc still emits on type errors; only a missing entry point is fatal.
+    if (builtAt() < 0) {
+      process.stderr.write('plo: build failed\n');
+      process.exit(1);
+    }
+  }
+  // An incremental build that had nothing to emit leaves main.js old: mark it current.
+  const now = new Date();
+  utimesSync(entry, now, now);
+}
+
+await import(pathToFileURL(path.join(root, 'tools/runtime/register.mjs')).href);
+await import(pathToFileURL(entry).href);
