@@ -20,8 +20,13 @@ module.exports = async () => {
   // Tests truncate and recreate tables: they get their own database, never DATABASE_URL's.
   const testDb = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/samhandling_test';
   process.env.DATABASE_URL = testDb;
-  const { migrate } = require('../db/migrate.cjs');
-  await migrate(testDb, { log: () => undefined });
+  // In a child process: the migration engine's connection pool would otherwise keep
+  // jest's parent process alive after the run.
+  execFileSync(process.execPath, [path.join(root, 'tools/db/migrate.cjs'), 'deploy'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: testDb },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   say(`database ready (${new URL(testDb).pathname.slice(1)})`);
 
   // Services run as real processes in end-to-end tests: compile them once
