@@ -21,6 +21,14 @@ export interface AcceptedMessage {
   patientKey?: string | null;
   /** Detail for the `accepted` event (e.g. the inbox partition and offset). */
   detail?: LedgerJsonObject;
+  /** MsgHead/MsgInfo/GenDate as the sender wrote it (the AppRec 96-hour rule counts from it). */
+  genDate?: Date | null;
+  /** Forsendelsesstatus (kodeverk 7309): N, M or C. */
+  forsendelsesstatus?: string | null;
+  /** ConversationRef/RefToParent (a UUID), when the message continues a dialog. */
+  refToParent?: string | null;
+  /** SHA-256 (hex) of the document as received, so a replayed MsgId with other content is refused. */
+  contentHash?: string | null;
 }
 
 /** One stage's report about one message. */
@@ -46,6 +54,10 @@ export interface LedgerMessage {
   receiverHerIds: number[];
   status: MessageStatus;
   patientKey: string | null;
+  genDate?: Date | null;
+  forsendelsesstatus?: string | null;
+  refToParent?: string | null;
+  contentHash?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -108,6 +120,10 @@ export class MessageLedger {
             receiverHerIds: [...message.receiverHerIds],
             patientKey: message.patientKey ?? null,
             status: MessageStatus.ACCEPTED,
+            genDate: message.genDate ?? null,
+            forsendelsesstatus: message.forsendelsesstatus ?? null,
+            refToParent: message.refToParent ?? null,
+            contentHash: message.contentHash ?? null,
           },
         ],
         skipDuplicates: true,
