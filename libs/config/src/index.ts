@@ -2,4 +2,4 @@ export { ConfigError } from './config.error.js';
 export type { ConfigIssue } from './config.error.js';
 export { loadConfig, setting } from './config.loader.js';
 export type { ConfigOf, Setting } from './config.loader.js';
-export { databaseUrl, durationMs, httpPort, kafkaBrokers, kafkaClientId, logLevel } from './settings.js';
+export { databaseUrl, durationMs, httpPort, kafkaBrokers, kafkaClientId, kafkaTopicPrefix, logLevel } from './settings.js';

@@ -45,3 +45,9 @@ export const kafkaClientId = setting('KAFKA_CLIENT_ID', z.string().regex(/^[A-Za
 export function durationMs(variable: string, defaultMs: number) {
   return setting(variable, z.coerce.number().int().positive().default(defaultMs));
 }
+
+/**
+ * Prefix for every topic and consumer group name (see @hub/kafka topic.namespace):
+ * lets a test run or a second environment share a cluster without crosstalk.
+ */
+export const kafkaTopicPrefix = setting('KAFKA_TOPIC_PREFIX', z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''));

@@ -169,3 +169,44 @@ describe('HubConsumer against the real broker', () => {
     });
   });
 });
+
+describe('topic namespace (KAFKA_TOPIC_PREFIX)', () => {
+  it('keeps logical names in code and puts the prefix on the wire, for topics, groups and dead letters', async () => {
+    const { setTopicPrefix } = await import('./topic.namespace.js');
+    const prefix = `ns-${Math.random().toString(36).slice(2, 8)}.`;
+    const kafka = testKafka();
+    const producer = new HubProducer(kafka, 'ns-test');
+    await producer.connect();
+    setTopicPrefix(prefix);
+    try {
+      const topic = freshTopic<Ping>('ns');
+      expect(await ensureTopics(kafka, [topic])).toContain(topic.name);
+      const seen: { topic: string; n: number }[] = [];
+      const consumer = new HubConsumer(kafka, producer, { groupId: freshGroup('ns') });
+      consumer.on(topic, async (e) => {
+        if (e.payload.n === 2) throw new HubError('TEST.BAD', 'refused');
+        seen.push({ topic: e.topic, n: e.payload.n });
+      });
+      await consumer.start();
+      await consumer.waitForAssignment();
+      await producer.publish(topic, ping(1));
+      await producer.publish(topic, ping(2));
+      await waitFor(() => seen.length === 1, 20000, 'namespaced event');
+      expect(seen).toEqual([{ topic: topic.name, n: 1 }]);
+      const [dead] = await readRecords(kafka, prefix + topic.deadLetter, 1);
+      expect(dead.headers[HubHeaders.OriginalTopic]).toBe(topic.name);
+      const admin = kafka.admin();
+      await admin.connect();
+      const names = await admin.listTopics();
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+      await admin.disconnect();
+      expect(names).toEqual(expect.arrayContaining([prefix + topic.name, prefix + topic.deadLetter]));
+      expect(names).not.toContain(topic.name);
+      expect(groups.some((g) => g.startsWith(prefix))).toBe(true);
+      await consumer.stop();
+    } finally {
+      setTopicPrefix('');
+      await producer.disconnect();
+    }
+  });
+});

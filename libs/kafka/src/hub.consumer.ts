@@ -4,6 +4,7 @@ import { getLogger, metricsRegistry } from '@hub/observability';
 import { Counter } from 'prom-client';
 import { createConsumer, headersToRecord, type Consumer, type Kafka, type KafkaMessage } from './kafka.adapter.js';
 import type { HubProducer } from './hub.producer.js';
+import { logicalName, physicalName } from './topic.namespace.js';
 
 /** What a handler receives for one event. */
 export interface HubEvent<T> {
@@ -67,7 +68,7 @@ export class HubConsumer {
     private readonly producer: HubProducer,
     private readonly opts: HubConsumerOptions,
   ) {
-    this.consumer = createConsumer(kafka, opts.groupId);
+    this.consumer = createConsumer(kafka, physicalName(opts.groupId));
     this.maxUnclassifiedAttempts = opts.maxUnclassifiedAttempts ?? 5;
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
@@ -80,7 +81,7 @@ export class HubConsumer {
   /** Registers the handler for a topic. Call before start(). */
   on<T>(def: TopicDefinition<T>, handler: HubEventHandler<T>): this {
     if (this.running) throw new Error('HubConsumer.on() after start()');
-    this.handlers.set(def.name, { def, handler: handler as HubEventHandler<unknown> });
+    this.handlers.set(physicalName(def.name), { def, handler: handler as HubEventHandler<unknown> });
     return this;
   }
 
@@ -147,7 +148,7 @@ export class HubConsumer {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        await entry.handler({ topic, partition, offset: message.offset, key: message.key?.toString('utf8'), payload, headers, heartbeat });
+        await entry.handler({ topic: logicalName(topic), partition, offset: message.offset, key: message.key?.toString('utf8'), payload, headers, heartbeat });
         return this.commit(topic, partition, message.offset);
       } catch (thrown) {
         const err = HubError.from(thrown);
@@ -181,7 +182,7 @@ export class HubConsumer {
       [HubHeaders.ErrorCode]: err.code,
       [HubHeaders.ErrorMessage]: maskPersonIds(err.message).slice(0, 1000),
       [HubHeaders.ErrorRetriable]: String(err.retriable),
-      [HubHeaders.OriginalTopic]: topic,
+      [HubHeaders.OriginalTopic]: logicalName(topic),
       [HubHeaders.OriginalPartition]: String(partition),
       [HubHeaders.OriginalOffset]: message.offset,
       [HubHeaders.FailedGroup]: this.opts.groupId,
@@ -191,7 +192,7 @@ export class HubConsumer {
     const originalKey = message.key?.toString('utf8') ?? '';
     // A poison event may carry a person number in its key: do not copy it on.
     const key = containsPersonId(originalKey) ? 'redacted' : originalKey;
-    await this.producer.sendRecords([{ topic: def.deadLetter, key, value: message.value ?? Buffer.alloc(0), headers }]);
+    await this.producer.sendRecords([{ topic: physicalName(def.deadLetter), key, value: message.value ?? Buffer.alloc(0), headers }]);
     deadLetters.inc({ topic, group: this.opts.groupId, code: err.code });
     this.log.error('event dead-lettered', { topic, partition, offset: message.offset, deadLetter: def.deadLetter, code: err.code, attempts });
   }

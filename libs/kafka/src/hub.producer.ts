@@ -3,6 +3,7 @@ import { HubHeaders, type TopicDefinition } from '@hub/contracts';
 import { HubError, HubErrorCodes, containsPersonId } from '@hub/errors';
 import { getLogger } from '@hub/observability';
 import { createIdempotentProducer, type Kafka, type Producer } from './kafka.adapter.js';
+import { physicalName } from './topic.namespace.js';
 
 /** What a producer call may add: extra headers (never patient data). */
 export interface PublishOptions {
@@ -13,6 +14,7 @@ export interface PublishOptions {
 
 /** A record ready for the wire. */
 export interface OutgoingRecord {
+  /** Physical topic name (namespace applied: see topic.namespace.ts). */
   topic: string;
   key: string;
   value: Buffer | string;
@@ -63,7 +65,7 @@ export class HubProducer {
       ...(typeof p.conversationId === 'string' ? { [HubHeaders.ConversationId]: p.conversationId } : {}),
       ...opts.headers,
     };
-    const record = { topic: def.name, key, value: JSON.stringify(payload), headers };
+    const record = { topic: physicalName(def.name), key, value: JSON.stringify(payload), headers };
     assertNoPersonIdOutsideValue(record);
     return record;
   }

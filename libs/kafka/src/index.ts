@@ -9,3 +9,4 @@ export { HubKafkaServer, HubEventExceptionFilter } from './hub-kafka.server.js';
 export type { HubKafkaServerOptions } from './hub-kafka.server.js';
 export { KafkaModule, KAFKA_CLIENT, InjectKafka, kafkaReadiness } from './kafka.module.js';
 export type { KafkaModuleOptions } from './kafka.module.js';
+export { logicalName, physicalName, setTopicPrefix, topicPrefix } from './topic.namespace.js';

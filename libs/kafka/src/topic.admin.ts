@@ -2,6 +2,7 @@ import type { TopicDefinition } from '@hub/contracts';
 import { withDeadLetters } from '@hub/contracts';
 import { getLogger } from '@hub/observability';
 import type { Kafka } from './kafka.adapter.js';
+import { physicalName } from './topic.namespace.js';
 
 const log = getLogger('TopicAdmin');
 
@@ -18,13 +19,13 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = dedupe(wanted).filter((d) => !existing.has(d.name));
+    const missing = dedupe(wanted).filter((d) => !existing.has(physicalName(d.name)));
     if (missing.length === 0) return [];
     try {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((d) => ({
-          topic: d.name,
+          topic: physicalName(d.name),
           numPartitions: d.partitions,
           replicationFactor: -1, // the broker's default: 1 on the dev node, 3 in production
           configEntries: [{ name: 'retention.ms', value: String(d.retentionMs) }],
@@ -34,7 +35,7 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
       // Another service created some of them between listTopics and createTopics.
       if (!isAlreadyExists(err)) throw err;
     }
-    log.info('topics created', { topics: missing.map((d) => d.name) });
+    log.info('topics created', { topics: missing.map((d) => physicalName(d.name)) });
     return missing.map((d) => d.name);
   } finally {
     await admin.disconnect();

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { ConfigError, kafkaBrokers, kafkaClientId, loadConfig, logLevel, type ConfigOf, type Setting } from '@hub/config';
+import { ConfigError, kafkaBrokers, kafkaClientId, kafkaTopicPrefix, loadConfig, logLevel, type ConfigOf, type Setting } from '@hub/config';
 import type { TopicDefinition } from '@hub/contracts';
-import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, type Kafka } from '@hub/kafka';
+import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, setTopicPrefix, type Kafka } from '@hub/kafka';
 import { NestLoggerAdapter, configureLogging, getLogger } from '@hub/observability';
 
 /** Settings every service has. */
-export const commonSettings = { kafkaBrokers, kafkaClientId, logLevel };
+export const commonSettings = { kafkaBrokers, kafkaClientId, kafkaTopicPrefix, logLevel };
 
 export type ServiceConfig<S extends Record<string, Setting<unknown>>> = ConfigOf<typeof commonSettings & S>;
 
@@ -48,6 +48,7 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   // The common part, typed concretely (the generic intersection hides it from the compiler).
   const common = config as unknown as ConfigOf<typeof commonSettings>;
   configureLogging({ service: def.name, level: common.logLevel });
+  setTopicPrefix(common.kafkaTopicPrefix);
   const log = getLogger('ServiceHost');
   const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}` });
 
