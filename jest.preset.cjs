@@ -19,5 +19,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
+  setupFilesAfterEnv: [path.join(__dirname, 'tools/test/topic-namespace.setup.ts')],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
 };

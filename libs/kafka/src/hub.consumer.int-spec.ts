@@ -5,6 +5,7 @@ import { HubConsumer } from './hub.consumer.js';
 import { HubProducer } from './hub.producer.js';
 import type { Kafka } from './kafka.adapter.js';
 import { ensureTopics } from './topic.admin.js';
+import { physicalName } from './topic.namespace.js';
 import { committedOffset, freshGroup, freshTopic, readRecords, testKafka, waitFor } from './testing.js';
 
 interface Ping {
@@ -132,7 +133,7 @@ describe('HubConsumer against the real broker', () => {
     await startConsumer(topic, async (p) => {
       seen.push(p);
     });
-    await producer.sendRecords([{ topic: topic.name, key: 'c-1', value: '<not json', headers: {} }]);
+    await producer.sendRecords([{ topic: physicalName(topic.name), key: 'c-1', value: '<not json', headers: {} }]);
     const [dead] = await readRecords(kafka, topic.deadLetter, 1);
     expect(dead.value).toBe('<not json');
     expect(dead.headers[HubHeaders.ErrorCode]).toBe('HUB.BAD_PAYLOAD');
@@ -172,7 +173,8 @@ describe('HubConsumer against the real broker', () => {
 
 describe('topic namespace (KAFKA_TOPIC_PREFIX)', () => {
   it('keeps logical names in code and puts the prefix on the wire, for topics, groups and dead letters', async () => {
-    const { setTopicPrefix } = await import('./topic.namespace.js');
+    const { setTopicPrefix, topicPrefix } = await import('./topic.namespace.js');
+    const outer = topicPrefix();
     const prefix = `ns-${Math.random().toString(36).slice(2, 8)}.`;
     const kafka = testKafka();
     const producer = new HubProducer(kafka, 'ns-test');
@@ -193,7 +195,7 @@ describe('topic namespace (KAFKA_TOPIC_PREFIX)', () => {
       await producer.publish(topic, ping(2));
       await waitFor(() => seen.length === 1, 20000, 'namespaced event');
       expect(seen).toEqual([{ topic: topic.name, n: 1 }]);
-      const [dead] = await readRecords(kafka, prefix + topic.deadLetter, 1);
+      const [dead] = await readRecords(kafka, topic.deadLetter, 1);
       expect(dead.headers[HubHeaders.OriginalTopic]).toBe(topic.name);
       const admin = kafka.admin();
       await admin.connect();
@@ -205,7 +207,7 @@ describe('topic namespace (KAFKA_TOPIC_PREFIX)', () => {
       expect(groups.some((g) => g.startsWith(prefix))).toBe(true);
       await consumer.stop();
     } finally {
-      setTopicPrefix('');
+      setTopicPrefix(outer);
       await producer.disconnect();
     }
   });

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TopicDefinition } from '@hub/contracts';
 import { createKafka, headersToRecord, type Kafka } from './kafka.adapter.js';
+import { physicalName } from './topic.namespace.js';
 
 /** Brokers the tests use: KAFKA_BROKERS (set by the jest global setup), else the local default. */
 export function testBrokers(): string[] {
@@ -44,15 +45,16 @@ export interface ReadRecord {
 }
 
 /**
- * Reads `count` records from a topic from the beginning (own throw-away group),
- * or fails after `timeoutMs`. Useful to assert what a service published.
+ * Reads `count` records from a topic (logical name: the namespace is applied) from
+ * the beginning (own throw-away group), or fails after `timeoutMs`. Useful to
+ * assert what a service published.
  */
 export async function readRecords(kafka: Kafka, topic: string, count: number, timeoutMs = 20000): Promise<ReadRecord[]> {
   const consumer = kafka.consumer({ groupId: freshGroup('reader'), allowAutoTopicCreation: false });
   const got: ReadRecord[] = [];
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: physicalName(topic), fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${got.length}/${count} records from ${topic} in ${timeoutMs} ms`)), timeoutMs);
       void consumer.run({
@@ -86,12 +88,12 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
   }
 }
 
-/** Committed offset of a group on partition 0 of a topic (as a number; -1 when none). */
+/** Committed offset of a group on partition 0 of a topic (logical names; -1 when none). */
 export async function committedOffset(kafka: Kafka, groupId: string, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [entry] = await admin.fetchOffsets({ groupId: physicalName(groupId), topics: [physicalName(topic)] });
     const p0 = entry?.partitions.find((p) => p.partition === 0);
     return p0 ? Number(p0.offset) : -1;
   } finally {
