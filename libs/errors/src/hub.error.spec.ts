@@ -32,3 +32,13 @@ describe('maskPersonIds', () => {
     expect(containsPersonId(text)).toBe(false);
   });
 });
+
+describe('maskPersonIds and UUIDs', () => {
+  it('does not treat an 11-digit run inside a UUID or a hex digest as a person number', () => {
+    const uuid = '0f1e2d3c-4b5a-4697-8877-12345678901a';
+    const digest = 'ab' + '12345678901'.repeat(5) + 'cd';
+    expect(containsPersonId(uuid)).toBe(false);
+    expect(maskPersonIds(`msg ${uuid} hash ${digest}`)).toBe(`msg ${uuid} hash ${digest}`);
+    expect(maskPersonIds(`${uuid} patient 13116900216`)).toBe(`${uuid} patient ***********`);
+  });
+});
