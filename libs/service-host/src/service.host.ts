@@ -23,6 +23,8 @@ export interface ServiceDefinition<S extends Record<string, Setting<unknown>>> {
   produces?: TopicDefinition[];
   /** Consumer group; set when the module has `@EventPattern` handlers. */
   consumerGroup?: string;
+  /** HTTP set-up that needs the app itself (body parsers, OpenAPI docs); runs before init. */
+  configureHttp?: (app: INestApplication, config: ServiceConfig<S>) => void | Promise<void>;
 }
 
 /**
@@ -53,17 +55,35 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}` });
 
   await ensureTopics(kafka, def.produces ?? []);
-  const app = await NestFactory.create(def.module(config, kafka), { logger: new NestLoggerAdapter(), bufferLogs: true });
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(def.module(config, kafka), { logger: new NestLoggerAdapter(), bufferLogs: true, bodyParser: !def.configureHttp });
+    await def.configureHttp?.(app, config);
+  } catch (err) {
+    // A module that checks its own settings (e.g. a secret required in production) fails like config does.
+    if (err instanceof ConfigError || (err as { code?: string })?.code === 'CONFIG.INVALID') {
+      process.stderr.write(`${def.name}: ${(err as Error).message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
   app.enableShutdownHooks();
 
   if (def.consumerGroup) {
+    // Deferred, so the exception filter can still be registered: Nest ignores
+    // filters added to an initialised microservice, and without this one every
+    // HubError would lose its code and retriable flag on the way to HubConsumer.
     const ms = app.connectMicroservice(
       { strategy: new HubKafkaServer({ kafka, producer: app.get(HubProducer), groupId: def.consumerGroup, produces: def.produces }) },
-      { inheritAppConfig: true },
+      { deferInitialization: true },
     );
     ms.useGlobalFilters(new HubEventExceptionFilter());
-    await app.startAllMicroservices();
+    // The app's init() below runs the lifecycle hooks once for the shared container.
+    (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
   }
+  // Providers are initialised (database pools, registries) before the first event arrives.
+  await app.init();
+  if (def.consumerGroup) await app.startAllMicroservices();
   await app.listen(config.httpPort as number, '127.0.0.1');
   log.info('service started', { service: def.name, url: await app.getUrl(), consumerGroup: def.consumerGroup });
   return app;
