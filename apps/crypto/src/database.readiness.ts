@@ -1,0 +1,22 @@
+import type { LedgerClient } from '@hub/ledger';
+import type { ReadinessCheck } from '@hub/observability';
+
+/** Readiness: the ledger database answers `SELECT 1` within the timeout. */
+export function databaseReadiness(db: LedgerClient, timeoutMs = 3000): ReadinessCheck {
+  return {
+    name: 'database',
+    async check() {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          db.$queryRaw`SELECT 1`,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer from the database within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
