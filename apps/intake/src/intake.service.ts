@@ -1,33 +1,50 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { httpPort } from '@hub/config';
+import { z } from 'zod';
+import { ConfigError, databaseUrl, httpPort, setting, type ConfigOf } from '@hub/config';
 import { Topics } from '@hub/contracts';
-import { KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
-import { ObservabilityModule } from '@hub/observability';
+import { IntakeModule } from '@hub/intake';
+import { getLogger } from '@hub/observability';
 import type { ServiceDefinition } from '@hub/service-host';
 
-const settings = { httpPort: httpPort('INTAKE_PORT', 3000) };
+/** 10 MB: the validator's maximum document size (DEFAULT_XML_LIMITS.maxBytes). */
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
 /**
- * Intake: the hub's front door. Today it boots with health, readiness (broker)
- * and metrics and creates the topics it produces to; the message API
- * (POST /v1/messages, the EPJ event topic) is built on this in the delivery issue.
+ * DEVELOPMENT ONLY. Used when PATIENT_KEY_SECRET is unset and NODE_ENV is not `production`
+ * (where it is refused): patient keys made with it are reproducible by anyone with the source.
  */
-@Module({})
-class IntakeModule {
-  static forRoot(kafka: Kafka): DynamicModule {
-    return {
-      module: IntakeModule,
-      imports: [
-        KafkaModule.forRoot({ kafka, producerName: 'intake' }),
-        ObservabilityModule.forRoot({ service: 'intake', readiness: { useFactory: () => [kafkaReadiness(kafka)] } }),
-      ],
-    };
+export const DEV_PATIENT_KEY_SECRET = 'dev-only-patient-key-secret-NOT-FOR-PRODUCTION';
+
+export const intakeSettings = {
+  httpPort: httpPort('INTAKE_PORT', 3000),
+  databaseUrl,
+  /** HMAC secret of the ledger's patient keys (PatientKeyHasher): at least 32 bytes. */
+  patientKeySecret: setting('PATIENT_KEY_SECRET', z.string().min(32, 'must be at least 32 characters').optional(), { secret: true }),
+  nodeEnv: setting('NODE_ENV', z.string().default('development')),
+  /** Largest request body / document in bytes; default 10 MB, the validator's limit. */
+  bodyLimitBytes: setting('INTAKE_BODY_LIMIT_BYTES', z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT)),
+};
+
+/** The patient key secret, or the marked development default; refused in production. */
+export function patientKeySecretOf(config: Pick<ConfigOf<typeof intakeSettings>, 'patientKeySecret' | 'nodeEnv'>): string {
+  if (config.patientKeySecret) return config.patientKeySecret;
+  if (config.nodeEnv === 'production') {
+    throw new ConfigError([{ variable: 'PATIENT_KEY_SECRET', message: 'required when NODE_ENV=production (the development default is refused)' }]);
   }
+  getLogger('IntakeService').warn('PATIENT_KEY_SECRET is not set: using the DEVELOPMENT default; never run production like this');
+  return DEV_PATIENT_KEY_SECRET;
 }
 
-export const intakeService: ServiceDefinition<typeof settings> = {
+/** Intake: the hub's front door (REST API, OpenAPI docs, the EPJ event topic). */
+export const intakeService: ServiceDefinition<typeof intakeSettings> = {
   name: 'intake',
-  settings,
-  module: (_config, kafka) => IntakeModule.forRoot(kafka),
-  produces: [Topics.MessagesAccepted, Topics.EpjEvents],
+  settings: intakeSettings,
+  module: (config, kafka) =>
+    IntakeModule.forRoot({
+      kafka,
+      databaseUrl: config.databaseUrl,
+      patientKeySecret: patientKeySecretOf(config),
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  produces: [Topics.MessagesAccepted, Topics.AppRecsSubmitted, Topics.EpjEvents],
+  consumerGroup: 'intake',
 };

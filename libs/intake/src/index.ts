@@ -1,0 +1,16 @@
+export { IntakeModule, LEDGER_CLIENT, databaseReadiness } from './intake.module.js';
+export type { IntakeModuleOptions } from './intake.module.js';
+export { MessageIntake, PUBLISHED_STAGE, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
+export type { IntakeReceipt, IntakeTopics, MessageIntakeOptions } from './message-intake.service.js';
+export { IntakeErrorCodes, HTTP_STATUS_OF, intakeError } from './intake.errors.js';
+export type { IntakeErrorCode } from './intake.errors.js';
+export { buildEventMessage, organisationFor, payloadFromXml, readEpjEvent } from './event-message.builder.js';
+export type { AddressableParty, BuiltEventMessage, EpjEventContent, EventBuildContext } from './event-message.builder.js';
+export { isUuid, readSubmittedDocument } from './submitted-document.reader.js';
+export type { SubmittedDocument } from './submitted-document.reader.js';
+export { intakeMessages } from './intake.metrics.js';
+export type { IntakeOutcome } from './intake.metrics.js';
+export { epjEventsController } from './kafka/epj-events.controller.js';
+export { toErrorResponse } from './http/http-error.filter.js';
+export type { ErrorBody } from './http/http-error.filter.js';
+export { publicParty } from './http/parties.controller.js';

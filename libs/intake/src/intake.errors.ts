@@ -1,0 +1,63 @@
+import { HubError } from '@hub/errors';
+
+/** Stable codes of the intake API (HTTP bodies, dead-letter headers, the trace). */
+export const IntakeErrorCodes = {
+  AuthMissing: 'AUTH.MISSING',
+  AuthInvalid: 'AUTH.INVALID',
+  ForbiddenSender: 'AUTH.FORBIDDEN_SENDER',
+  Forbidden: 'AUTH.FORBIDDEN',
+  NotXml: 'INTAKE.NOT_XML',
+  InvalidMsgId: 'INTAKE.INVALID_MSG_ID',
+  UnsupportedDocument: 'INTAKE.UNSUPPORTED_DOCUMENT',
+  UnsupportedMediaType: 'INTAKE.UNSUPPORTED_MEDIA_TYPE',
+  MissingHeaderField: 'INTAKE.MISSING_HEADER_FIELD',
+  TooLarge: 'INTAKE.TOO_LARGE',
+  InvalidEvent: 'INTAKE.INVALID_EVENT',
+  UnknownSender: 'INTAKE.UNKNOWN_SENDER',
+  UnknownConversation: 'INTAKE.UNKNOWN_CONVERSATION',
+  UnknownMessage: 'INTAKE.UNKNOWN_MESSAGE',
+  IdempotencyConflict: 'INTAKE.IDEMPOTENCY_CONFLICT',
+  IdempotencyKeyMismatch: 'INTAKE.IDEMPOTENCY_KEY_MISMATCH',
+  MsgIdReplay: 'INTAKE.MSGID_REPLAY',
+  PublishFailed: 'INTAKE.PUBLISH_FAILED',
+  Unavailable: 'INTAKE.UNAVAILABLE',
+} as const;
+export type IntakeErrorCode = (typeof IntakeErrorCodes)[keyof typeof IntakeErrorCodes];
+
+/** HTTP status per intake code; a retriable HubError without an entry is 503, anything else 500. */
+export const HTTP_STATUS_OF: Readonly<Record<string, number>> = {
+  [IntakeErrorCodes.AuthMissing]: 401,
+  [IntakeErrorCodes.AuthInvalid]: 401,
+  [IntakeErrorCodes.ForbiddenSender]: 403,
+  [IntakeErrorCodes.Forbidden]: 403,
+  [IntakeErrorCodes.NotXml]: 400,
+  [IntakeErrorCodes.InvalidMsgId]: 400,
+  [IntakeErrorCodes.UnsupportedDocument]: 400,
+  [IntakeErrorCodes.UnsupportedMediaType]: 415,
+  [IntakeErrorCodes.MissingHeaderField]: 400,
+  [IntakeErrorCodes.TooLarge]: 413,
+  [IntakeErrorCodes.InvalidEvent]: 400,
+  [IntakeErrorCodes.UnknownSender]: 403,
+  [IntakeErrorCodes.UnknownConversation]: 404,
+  [IntakeErrorCodes.UnknownMessage]: 404,
+  [IntakeErrorCodes.IdempotencyConflict]: 409,
+  [IntakeErrorCodes.IdempotencyKeyMismatch]: 400,
+  [IntakeErrorCodes.MsgIdReplay]: 409,
+  [IntakeErrorCodes.PublishFailed]: 503,
+  [IntakeErrorCodes.Unavailable]: 503,
+  'REGISTRY.UNKNOWN_PARTY': 404,
+};
+
+/**
+ * A refusal by intake. `details` goes to the caller as is (never a person number: callers
+ * build details from codes, HER-ids and MsgIds only); `kodeverk8221` names the AppRec error
+ * code the refusal corresponds to (T01, T10, E10 …), where one does.
+ */
+export function intakeError(
+  code: IntakeErrorCode,
+  message: string,
+  opts: { details?: Record<string, unknown>; kodeverk8221?: string; retriable?: boolean; cause?: unknown } = {},
+): HubError {
+  const details = { ...(opts.kodeverk8221 ? { kodeverk8221: opts.kodeverk8221 } : {}), ...(opts.details ?? {}) };
+  return new HubError(code, message, { retriable: opts.retriable ?? false, cause: opts.cause, metadata: details });
+}

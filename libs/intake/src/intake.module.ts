@@ -1,0 +1,85 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
+import { PatientKeyHasher, createLedgerClient, type LedgerClient } from '@hub/ledger';
+import { ObservabilityModule, type ReadinessCheck } from '@hub/observability';
+import { PartyRegistry } from '@hub/registry';
+import { BearerAuthGuard } from './http/bearer-auth.guard.js';
+import { INTAKE_HTTP_OPTIONS, IntakeHttpPipeline, type IntakeHttpOptions } from './http/http-pipeline.setup.js';
+import { MessagesController } from './http/messages.controller.js';
+import { PartiesController } from './http/parties.controller.js';
+import { epjEventsController } from './kafka/epj-events.controller.js';
+import { MessageIntake, type IntakeTopics } from './message-intake.service.js';
+
+export const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
+
+export interface IntakeModuleOptions {
+  /** The host's Kafka client (topics are created before Nest starts). */
+  kafka: Kafka;
+  /** Ledger/registry database; ignored when `db` is given. */
+  databaseUrl: string;
+  /** An existing Prisma client (tests); intake then leaves disconnecting to the caller. */
+  db?: LedgerClient;
+  /** HMAC secret of the ledger's patient keys (PatientKeyHasher), at least 32 bytes. */
+  patientKeySecret: string;
+  /** Largest request body and document, bytes (the validator's maximum, 10 MB by default). */
+  bodyLimitBytes: number;
+  /** Output topics; the catalogue's unless a test points elsewhere. */
+  topics?: IntakeTopics;
+  /** The EPJ event topic to consume; the catalogue's unless a test points elsewhere. */
+  epjEventsTopic?: string;
+}
+
+@Injectable()
+class LedgerClientLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(LEDGER_CLIENT) private readonly db: LedgerClient, @Inject('INTAKE_OWNS_DB') private readonly owned: boolean) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.owned) await this.db.$disconnect();
+  }
+}
+
+/** Readiness: the ledger database answers. */
+export function databaseReadiness(db: LedgerClient): ReadinessCheck {
+  return { name: 'database', check: async () => void (await db.$queryRaw`SELECT 1`) };
+}
+
+/**
+ * Intake: the REST API (`/v1/messages`, `/v1/conversations`, `/v1/parties`, OpenAPI at
+ * `/docs`), the consumer of the EPJ event topic, health/readiness (broker and database) and
+ * metrics.
+ */
+@Module({})
+export class IntakeModule {
+  static forRoot(options: IntakeModuleOptions): DynamicModule {
+    const controllers = [MessagesController, PartiesController];
+    const db = options.db ?? createLedgerClient(options.databaseUrl);
+    const httpOptions: IntakeHttpOptions = { bodyLimitBytes: options.bodyLimitBytes, controllers, dependencies: [MessageIntake, PartyRegistry] };
+    return {
+      module: IntakeModule,
+      imports: [
+        KafkaModule.forRoot({ kafka: options.kafka, producerName: 'intake' }),
+        ObservabilityModule.forRoot({
+          service: 'intake',
+          readiness: { useFactory: () => [kafkaReadiness(options.kafka), databaseReadiness(db)] },
+        }),
+      ],
+      controllers: [...controllers, epjEventsController(options.epjEventsTopic)],
+      providers: [
+        { provide: LEDGER_CLIENT, useValue: db },
+        { provide: 'INTAKE_OWNS_DB', useValue: options.db === undefined },
+        LedgerClientLifecycle,
+        { provide: PartyRegistry, useFactory: () => new PartyRegistry(db) },
+        { provide: PatientKeyHasher, useFactory: () => new PatientKeyHasher(options.patientKeySecret) },
+        {
+          provide: MessageIntake,
+          inject: [PartyRegistry, HubProducer, PatientKeyHasher],
+          useFactory: (registry: PartyRegistry, producer: HubProducer, patientKeys: PatientKeyHasher) =>
+            new MessageIntake({ db, registry, producer, patientKeys, maxBytes: options.bodyLimitBytes, ...(options.topics ? { topics: options.topics } : {}) }),
+        },
+        BearerAuthGuard,
+        { provide: INTAKE_HTTP_OPTIONS, useValue: httpOptions },
+        IntakeHttpPipeline,
+      ],
+      exports: [MessageIntake, PartyRegistry],
+    };
+  }
+}

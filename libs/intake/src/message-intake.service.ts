@@ -1,0 +1,504 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { AppRecSubmitted, EpjMessageEvent, IntakeSource, MessageAccepted, TopicDefinition } from '@hub/contracts';
+import { Topics } from '@hub/contracts';
+import { HubError, containsPersonId } from '@hub/errors';
+import type { HubProducer, OutgoingRecord } from '@hub/kafka';
+import { EventOutcome, MessageLedger, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
+import { getLogger } from '@hub/observability';
+import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
+import { buildEventMessage, readEpjEvent, type BuiltEventMessage } from './event-message.builder.js';
+import { IntakeErrorCodes, intakeError } from './intake.errors.js';
+import { intakeMessages, type IntakeOutcome } from './intake.metrics.js';
+import { isUuid, readSubmittedDocument, type SubmittedDocument } from './submitted-document.reader.js';
+
+/** The answer to an accepted submission (and, unchanged, to every replay of it). */
+export interface IntakeReceipt {
+  msgId: string;
+  conversationId: string;
+  status: 'ACCEPTED';
+}
+
+/** Where intake publishes; the catalogue topics unless a test points elsewhere. */
+export interface IntakeTopics {
+  accepted: TopicDefinition<MessageAccepted>;
+  appRecs: TopicDefinition<AppRecSubmitted>;
+}
+
+export interface MessageIntakeOptions {
+  db: LedgerClient;
+  registry: PartyRegistry;
+  producer: HubProducer;
+  patientKeys: PatientKeyHasher;
+  /** Largest document accepted, bytes (the validator's limit). */
+  maxBytes: number;
+  topics?: IntakeTopics;
+  now?: () => Date;
+}
+
+/** The `processed_event` stage that marks a message's events as published. */
+export const PUBLISHED_STAGE = 'intake-published';
+const IDEMPOTENCY_RETRIES = 2;
+
+/** A party principal: the caller, or for the EPJ event topic the party owning the sender HER-id. */
+type PartyPrincipal = Extract<Principal, { role: 'PARTY' }>;
+
+/** A document ready to record: its header facts, the XML, and the hashes that make it idempotent. */
+interface Prepared {
+  msgId: string;
+  conversationId: string;
+  msgType: string;
+  version: string;
+  senderHerId: number;
+  receiverHerIds: number[];
+  refToParent?: string;
+  genDate?: Date;
+  forsendelsesstatus?: string;
+  personId?: string;
+  originalMsgId?: string;
+  kind: 'MsgHead' | 'AppRec';
+  xml: string;
+  contentHash: string;
+}
+
+class IdempotencyRace extends Error {}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A UUID derived from a name (SHA-256 shaped as a v5-style UUID): stable event ids for
+ * republishing. Ids go into Kafka headers, where HubProducer refuses anything with a run of 11
+ * digits (it may be a person number); about 0.4 % of UUIDs have one, so the derivation skips them
+ * (deterministically: the same name always gives the same id).
+ */
+export function derivedUuid(name: string): string {
+  for (let i = 0; ; i++) {
+    const h = sha256(i === 0 ? name : `${name}#${i}`);
+    const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+    const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    if (!containsPersonId(id)) return id;
+  }
+}
+
+/** A new MsgId (UUID v4) that HubProducer will accept as a key and header (see derivedUuid). */
+export function newMsgId(): string {
+  for (;;) {
+    const id: string = randomUUID();
+    if (!containsPersonId(id)) return id;
+  }
+}
+
+/** JSON with sorted keys, so the same event always hashes the same whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** True when the principal may read a message with these parties. */
+export function mayRead(principal: Principal, senderHerId: number, receiverHerIds: readonly number[]): boolean {
+  if (principal.role === 'OPERATOR') return true;
+  return principal.herIds.has(senderHerId) || receiverHerIds.some((r) => principal.herIds.has(r));
+}
+
+/**
+ * Intake's use cases: accept a MsgHead/AppRec document or a JSON event from a party, record it
+ * in the ledger, publish it; answer replays with the first answer; read traces and conversations.
+ * Transport-free (REST controller and the EPJ event consumer both call it).
+ */
+export class MessageIntake {
+  private readonly log = getLogger(MessageIntake.name);
+  private readonly ledger: MessageLedger;
+  private readonly topics: IntakeTopics;
+
+  constructor(private readonly opts: MessageIntakeOptions) {
+    this.ledger = new MessageLedger(opts.db);
+    this.topics = opts.topics ?? { accepted: Topics.MessagesAccepted, appRecs: Topics.AppRecsSubmitted };
+  }
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  /** Accepts a complete MsgHead document or a standalone AppRec (REST, `application/xml`). */
+  async submitXml(principal: Principal, body: Uint8Array, idempotencyKey: string | undefined, source: IntakeSource = 'rest'): Promise<IntakeReceipt> {
+    let doc: SubmittedDocument | undefined;
+    return this.counted(() => doc, async () => {
+      if (body.byteLength > this.opts.maxBytes) {
+        throw intakeError(IntakeErrorCodes.TooLarge, `the document is larger than ${this.opts.maxBytes} bytes`, { kodeverk8221: 'T99' });
+      }
+      doc = readSubmittedDocument(body, this.opts.maxBytes);
+      const caller = this.requireSender(principal, doc.senderHerIds);
+      const xml = Buffer.from(body).toString('utf8');
+      const contentHash = sha256(body);
+      const prepared = await this.prepareDocument(doc, xml, contentHash);
+      return this.accept(caller, idempotencyKey, contentHash, source, async (existingMsgId) => {
+        if (existingMsgId !== undefined && existingMsgId !== prepared.msgId) {
+          // Same key, same bytes, but the first request recorded another MsgId: cannot happen
+          // unless the row was written by hand; refuse rather than guess.
+          throw intakeError(IntakeErrorCodes.IdempotencyConflict, 'this Idempotency-Key belongs to another message', { details: { msgId: existingMsgId } });
+        }
+        return prepared;
+      });
+    });
+  }
+
+  /**
+   * Accepts a typed JSON event (REST `application/json`, or the EPJ event topic with
+   * `principal` null: the sender HER-id's party is the caller) and builds its MsgHead.
+   */
+  async submitEvent(principal: Principal | null, body: unknown, idempotencyKeyHeader: string | undefined, source: IntakeSource): Promise<IntakeReceipt> {
+    let event: EpjMessageEvent | undefined;
+    let built: Prepared | undefined;
+    return this.counted(() => built ?? (event ? { msgType: event.type, senderHerId: Number(event.senderHerId) } : undefined), async () => {
+      event = readEpjEvent(body);
+      const ev = event;
+      if (idempotencyKeyHeader !== undefined && ev.idempotencyKey !== undefined && idempotencyKeyHeader !== ev.idempotencyKey) {
+        throw intakeError(IntakeErrorCodes.IdempotencyKeyMismatch, 'the Idempotency-Key header and the event idempotencyKey differ');
+      }
+      const key = idempotencyKeyHeader ?? ev.idempotencyKey;
+      const senderHerId = Number(ev.senderHerId);
+      const caller = principal ? this.requireSender(principal, [senderHerId]) : await this.partyPrincipalOf(senderHerId);
+      const requestHash = sha256(canonicalJson(ev));
+      return this.accept(caller, key, requestHash, source, async (existingMsgId) => {
+        built = existingMsgId ? await this.rebuildEvent(ev, existingMsgId) : await this.buildNewEvent(caller, ev);
+        return built;
+      });
+    });
+  }
+
+  /** The message's trace, if the principal is its sender or one of its receivers. */
+  async trace(principal: Principal, msgId: string) {
+    if (!isUuid(msgId)) throw intakeError(IntakeErrorCodes.InvalidMsgId, 'msgId is not a UUID', { kodeverk8221: 'E10' });
+    const trace = await this.ledger.trace(msgId.toLowerCase());
+    if (!trace) throw intakeError(IntakeErrorCodes.UnknownMessage, 'no message with this msgId', { details: { msgId } });
+    if (!mayRead(principal, trace.message.senderHerId, trace.message.receiverHerIds)) {
+      throw intakeError(IntakeErrorCodes.Forbidden, 'a party reads only messages it sent or received', { details: { msgId } });
+    }
+    const { patientKey: _patientKey, contentHash: _contentHash, ...message } = trace.message;
+    return { message, events: trace.events };
+  }
+
+  /** The messages of a conversation in the order intake accepted them, with their status. */
+  async conversation(principal: Principal, conversationId: string) {
+    const rows = await this.query('conversation', () =>
+      this.opts.db.message.findMany({ where: { conversationId }, orderBy: [{ createdAt: 'asc' }, { msgId: 'asc' }] }),
+    );
+    if (rows.length === 0) throw intakeError(IntakeErrorCodes.UnknownConversation, 'no conversation with this id', { details: { conversationId } });
+    if (!rows.some((r) => mayRead(principal, r.senderHerId, r.receiverHerIds))) {
+      throw intakeError(IntakeErrorCodes.Forbidden, 'a party reads only conversations it takes part in', { details: { conversationId } });
+    }
+    return {
+      conversationId,
+      messages: rows.map((r) => ({
+        msgId: r.msgId,
+        msgType: r.msgType,
+        version: r.version,
+        senderHerId: r.senderHerId,
+        receiverHerIds: r.receiverHerIds,
+        status: r.status,
+        forsendelsesstatus: r.forsendelsesstatus,
+        refToParent: r.refToParent,
+        genDate: r.genDate,
+        acceptedAt: r.createdAt,
+      })),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async counted(
+    labels: () => { msgType?: string; senderHerId?: number } | undefined,
+    work: () => Promise<IntakeReceipt & { replayed?: boolean }>,
+  ): Promise<IntakeReceipt> {
+    let outcome: IntakeOutcome = 'failed';
+    try {
+      const { replayed, ...receipt } = await work();
+      outcome = replayed ? 'replayed' : 'accepted';
+      return receipt;
+    } catch (err) {
+      outcome = err instanceof HubError && !err.retriable ? 'refused' : 'failed';
+      throw err;
+    } finally {
+      const l = labels();
+      intakeMessages.inc({ type: l?.msgType ?? 'unknown', sender: l?.senderHerId ? String(l.senderHerId) : 'unknown', outcome });
+    }
+  }
+
+  /** The caller may send as these HER-ids (organisation and/or its services). */
+  private requireSender(principal: Principal, senderHerIds: readonly number[]): PartyPrincipal {
+    if (principal.role !== 'PARTY' || senderHerIds.length === 0 || !senderHerIds.every((id) => principal.herIds.has(id))) {
+      throw intakeError(IntakeErrorCodes.ForbiddenSender, 'a party can only send as its own HER-ids', { details: { senderHerIds } });
+    }
+    return principal;
+  }
+
+  /** EPJ event topic: the sender HER-id must belong to a registered party (clients are not per-party authenticated yet). */
+  private async partyPrincipalOf(senderHerId: number): Promise<PartyPrincipal> {
+    const party = await this.opts.registry.findByAnyHerId(senderHerId);
+    if (!party) throw intakeError(IntakeErrorCodes.UnknownSender, `no party owns the sender HER-id ${senderHerId}`, { details: { senderHerId } });
+    return { role: 'PARTY', credentialId: 'kafka', partyHerId: party.herId, herIds: new Set(herIdsOf(party)) };
+  }
+
+  private async prepareDocument(doc: SubmittedDocument, xml: string, contentHash: string): Promise<Prepared> {
+    let conversationId = doc.conversationRef?.refToConversation || doc.msgId;
+    if (doc.kind === 'AppRec' && doc.originalMsgId) {
+      // An AppRec travels in the conversation of the message it answers.
+      const original = isUuid(doc.originalMsgId)
+        ? await this.query('findOriginal', () => this.opts.db.message.findUnique({ where: { msgId: doc.originalMsgId } }))
+        : null;
+      conversationId = original?.conversationId ?? doc.originalMsgId;
+    }
+    const refToParent = doc.kind === 'AppRec' ? doc.originalMsgId : doc.conversationRef?.refToParent;
+    return {
+      kind: doc.kind,
+      msgId: doc.msgId,
+      conversationId: conversationId.slice(0, 64),
+      msgType: doc.msgType.slice(0, 64),
+      version: doc.version,
+      senderHerId: doc.senderHerId,
+      receiverHerIds: doc.receiverHerIds,
+      ...(isUuid(refToParent) ? { refToParent: refToParent.toLowerCase() } : {}),
+      ...(doc.genDate ? { genDate: doc.genDate } : {}),
+      ...(doc.forsendelsesstatus && doc.forsendelsesstatus.length === 1 ? { forsendelsesstatus: doc.forsendelsesstatus } : {}),
+      ...(doc.personId ? { personId: doc.personId } : {}),
+      ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}),
+      xml,
+      contentHash,
+    };
+  }
+
+  private async partyLookup(event: EpjMessageEvent): Promise<(herId: number) => PartyRecord | undefined> {
+    const ids = [event.senderHerId, ...event.receiverHerIds].map(Number);
+    const parties = new Map<number, PartyRecord | undefined>();
+    for (const id of ids) parties.set(id, (await this.opts.registry.findByAnyHerId(id)) ?? undefined);
+    return (herId) => parties.get(herId);
+  }
+
+  private fromBuilt(event: EpjMessageEvent, built: BuiltEventMessage, conversationId: string, genDate: Date, refToParent?: string): Prepared {
+    return {
+      kind: 'MsgHead',
+      msgId: built.message.msgInfo.msgId,
+      conversationId,
+      msgType: event.type,
+      version: built.version,
+      senderHerId: Number(event.senderHerId),
+      receiverHerIds: [...new Set(event.receiverHerIds.map(Number))],
+      ...(refToParent ? { refToParent } : {}),
+      genDate,
+      ...(built.forsendelsesstatus ? { forsendelsesstatus: built.forsendelsesstatus } : {}),
+      personId: event.patient.id.replace(/\s+/g, ''),
+      xml: built.xml,
+      contentHash: sha256(built.xml),
+    };
+  }
+
+  /** A new JSON event: new MsgId, GenDate now, ConversationRef from the conversation in the ledger. */
+  private async buildNewEvent(caller: PartyPrincipal, event: EpjMessageEvent): Promise<Prepared> {
+    const msgId = newMsgId();
+    // GenDate is written to the second (xs:dateTime without fraction), so the ledger keeps the same instant.
+    const genDate = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
+    let conversationId = msgId;
+    let conversationRef: { refToConversation: string; refToParent: string } | undefined;
+    if (event.conversationId) {
+      const rows = await this.query('conversation', () =>
+        this.opts.db.message.findMany({ where: { conversationId: event.conversationId }, orderBy: [{ createdAt: 'asc' }, { msgId: 'asc' }] }),
+      );
+      if (rows.length === 0) {
+        throw intakeError(IntakeErrorCodes.UnknownConversation, 'conversationId names no conversation in the ledger', { details: { conversationId: event.conversationId } });
+      }
+      if (!rows.some((r) => mayRead(caller, r.senderHerId, r.receiverHerIds))) {
+        throw intakeError(IntakeErrorCodes.Forbidden, 'a party can only continue a conversation it takes part in', { details: { conversationId: event.conversationId } });
+      }
+      // The parent is the latest message of the dialog; AppRecs share the conversation id but are not part of the chain.
+      const parent = rows.filter((r) => r.msgType !== 'APPREC').at(-1) ?? rows.at(-1)!;
+      conversationId = event.conversationId;
+      conversationRef = { refToConversation: event.conversationId, refToParent: parent.msgId };
+    }
+    const built = buildEventMessage(event, { msgId, genDate, partyOf: await this.partyLookup(event), ...(conversationRef ? { conversationRef } : {}) });
+    return this.fromBuilt(event, built, conversationId, genDate, conversationRef?.refToParent);
+  }
+
+  /** A replayed JSON event: the same document again, from what the ledger recorded the first time. */
+  private async rebuildEvent(event: EpjMessageEvent, msgId: string): Promise<Prepared> {
+    const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId } }));
+    if (!row || !row.genDate) throw intakeError(IntakeErrorCodes.Unavailable, 'the idempotency record names a message the ledger does not hold', { retriable: true, details: { msgId } });
+    const conversationRef = row.refToParent ? { refToConversation: row.conversationId, refToParent: row.refToParent } : undefined;
+    const built = buildEventMessage(event, { msgId, genDate: row.genDate, partyOf: await this.partyLookup(event), ...(conversationRef ? { conversationRef } : {}) });
+    return this.fromBuilt(event, built, row.conversationId, row.genDate, row.refToParent ?? undefined);
+  }
+
+  /**
+   * The idempotent core: a known key with the same request answers as the first time (and
+   * republishes if the first publish failed); a known MsgId with the same content likewise;
+   * otherwise the message is recorded (ledger row, `accepted` event and idempotency key in one
+   * transaction) and then published.
+   */
+  private async accept(
+    caller: PartyPrincipal,
+    key: string | undefined,
+    requestHash: string,
+    source: IntakeSource,
+    prepare: (existingMsgId?: string) => Promise<Prepared>,
+  ): Promise<IntakeReceipt & { replayed: boolean }> {
+    if (key !== undefined && (key.length === 0 || key.length > 200)) {
+      throw intakeError(IntakeErrorCodes.InvalidEvent, 'Idempotency-Key must be 1-200 characters', { details: { field: 'Idempotency-Key' } });
+    }
+    for (let attempt = 0; ; attempt++) {
+      if (key !== undefined) {
+        const row = await this.query('idempotency', () =>
+          this.opts.db.idempotencyKey.findUnique({ where: { senderHerId_key: { senderHerId: caller.partyHerId, key } } }),
+        );
+        if (row) {
+          if (row.requestHash !== requestHash) {
+            throw intakeError(IntakeErrorCodes.IdempotencyConflict, 'this Idempotency-Key was used with another request', { details: { msgId: row.msgId } });
+          }
+          return this.replay(await prepare(row.msgId), source);
+        }
+      }
+      const doc = await prepare();
+      const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
+      if (existing) return this.replayOrRefuse(existing, doc, source);
+      try {
+        const recorded = await this.record(doc, caller, key, requestHash);
+        if (!recorded) {
+          // A concurrent request recorded the same MsgId first.
+          const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
+          if (row) return this.replayOrRefuse(row, doc, source);
+        }
+      } catch (err) {
+        if (err instanceof IdempotencyRace && attempt < IDEMPOTENCY_RETRIES) continue;
+        throw err;
+      }
+      this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
+      await this.publish(doc, source, this.now());
+      return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
+    }
+  }
+
+  private async replayOrRefuse(
+    existing: { msgId: string; contentHash: string | null },
+    doc: Prepared,
+    source: IntakeSource,
+  ): Promise<IntakeReceipt & { replayed: boolean }> {
+    if (existing.contentHash !== doc.contentHash) {
+      throw intakeError(IntakeErrorCodes.MsgIdReplay, 'this MsgId was already used for another document: every message needs a new MsgId', {
+        kodeverk8221: 'E10',
+        details: { msgId: doc.msgId },
+      });
+    }
+    return this.replay(doc, source);
+  }
+
+  /** The first answer again; republishes when the first attempt recorded but did not publish. */
+  private async replay(doc: Prepared, source: IntakeSource): Promise<IntakeReceipt & { replayed: boolean }> {
+    const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
+    if (!row) throw intakeError(IntakeErrorCodes.Unavailable, 'the first request is not recorded yet; try again', { retriable: true, details: { msgId: doc.msgId } });
+    const published = await this.query('published', () =>
+      this.opts.db.processedEvent.findUnique({ where: { stage_eventId: { stage: PUBLISHED_STAGE, eventId: doc.msgId } } }),
+    );
+    if (!published) {
+      this.log.info('republishing a recorded message', { msgId: doc.msgId, conversationId: row.conversationId });
+      await this.publish({ ...doc, conversationId: row.conversationId }, source, row.createdAt);
+    }
+    return { msgId: row.msgId, conversationId: row.conversationId, status: 'ACCEPTED', replayed: true };
+  }
+
+  /** Ledger row + `accepted` event + idempotency key, in one transaction. False when the MsgId is already recorded. */
+  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string): Promise<boolean> {
+    const patientKey = doc.personId ? this.opts.patientKeys.keyOf(doc.personId) : null;
+    try {
+      return await this.opts.db.$transaction(async (tx) => {
+        const ledger = new MessageLedger(tx);
+        const recorded = await ledger.recordAccepted({
+          msgId: doc.msgId,
+          conversationId: doc.conversationId,
+          msgType: doc.msgType,
+          version: doc.version,
+          senderHerId: doc.senderHerId,
+          receiverHerIds: doc.receiverHerIds,
+          patientKey,
+          genDate: doc.genDate ?? null,
+          forsendelsesstatus: doc.forsendelsesstatus ?? null,
+          refToParent: doc.refToParent ?? null,
+          contentHash: doc.contentHash,
+          detail: { kind: doc.kind, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
+        });
+        if (!recorded) return false;
+        if (key !== undefined) {
+          const { count } = await tx.idempotencyKey.createMany({
+            data: [{ senderHerId: caller.partyHerId, key, requestHash, msgId: doc.msgId }],
+            skipDuplicates: true,
+          });
+          if (count === 0) throw new IdempotencyRace();
+        }
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof IdempotencyRace || err instanceof HubError) throw err;
+      throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger is unavailable; try again', { retriable: true, cause: err });
+    }
+  }
+
+  /**
+   * Publishes MessageAccepted (and AppRecSubmitted for an AppRec) with event ids derived from
+   * the MsgId, so a republish carries the same ids and the next stage recognises it. When the
+   * broker is unavailable the message stays recorded: 503, and a retry republishes.
+   */
+  private async publish(doc: Prepared, source: IntakeSource, occurred: Date): Promise<void> {
+    const occurredAt = occurred.toISOString();
+    const accepted: MessageAccepted = {
+      eventId: derivedUuid(`intake:accepted:${doc.msgId}`),
+      msgId: doc.msgId,
+      conversationId: doc.conversationId,
+      occurredAt,
+      source,
+      msgType: doc.msgType,
+      version: doc.version,
+      senderHerId: String(doc.senderHerId),
+      receiverHerIds: doc.receiverHerIds.map(String),
+      xml: doc.xml,
+    };
+    const records: OutgoingRecord[] = [this.opts.producer.toRecord(this.topics.accepted, accepted)];
+    if (doc.kind === 'AppRec' && doc.originalMsgId) {
+      const appRec: AppRecSubmitted = {
+        eventId: derivedUuid(`intake:apprec:${doc.msgId}`),
+        msgId: doc.msgId,
+        conversationId: doc.conversationId,
+        occurredAt,
+        senderHerId: String(doc.senderHerId),
+        originalMsgId: doc.originalMsgId,
+        xml: doc.xml,
+      };
+      records.push(this.opts.producer.toRecord(this.topics.appRecs, appRec));
+    }
+    try {
+      await this.opts.producer.connect();
+      await this.opts.producer.sendRecords(records);
+    } catch (err) {
+      this.log.warn('publish failed; the message is recorded and a retry republishes it', { msgId: doc.msgId, conversationId: doc.conversationId });
+      await this.ledger
+        .appendEvent({ msgId: doc.msgId, stage: 'intake-publish', outcome: EventOutcome.RETRYING, errorCode: IntakeErrorCodes.PublishFailed })
+        .catch(() => undefined);
+      throw intakeError(IntakeErrorCodes.PublishFailed, 'the message is recorded but could not be published yet; retry with the same Idempotency-Key or MsgId', {
+        retriable: true,
+        cause: err,
+        details: { msgId: doc.msgId, conversationId: doc.conversationId },
+      });
+    }
+    await this.query('markPublished', () =>
+      this.opts.db.processedEvent.createMany({ data: [{ stage: PUBLISHED_STAGE, eventId: doc.msgId }], skipDuplicates: true }),
+    ).catch((err) => this.log.warn('could not mark the message published; a replay republishes it (same event ids)', { msgId: doc.msgId, err: String(err) }));
+  }
+
+  private async query<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof HubError) throw err;
+      throw intakeError(IntakeErrorCodes.Unavailable, `the ledger is unavailable (${operation}); try again`, { retriable: true, cause: err });
+    }
+  }
+}
