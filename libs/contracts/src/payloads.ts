@@ -53,6 +53,8 @@ export interface MessageErrorDetail {
   code: string;
   message: string;
   line?: number;
+  /** The hub rule behind `code`, namespaced (e.g. `VALIDATION.UNKNOWN_RECEIVER` behind E21). */
+  reason?: string;
 }
 
 /** Validation passed schema and business rules. */
@@ -126,5 +128,16 @@ export interface AppRecSubmitted extends MessageEventBase {
 export interface ReceiptStatusChanged extends MessageEventBase {
   receiverHerId: string;
   status: 'open' | 'ok' | 'rejected' | 'helfo' | 'warning' | 'overdue' | 'unmatched';
+  /** 8221 codes of a rejected (or status 3) AppRec; `message` is the receiver's `OT` text when given. */
   errors?: MessageErrorDetail[];
+  /** Sender of the original message (whose meldingsansvarlig is told); absent when unmatched to any message. */
+  senderHerId?: string;
+  /** Message type of the original (kodeverk 8279). */
+  msgType?: string;
+  /** Id of the AppRec behind an ok/rejected/helfo/unmatched change. */
+  apprecId?: string;
+  /** True for an AppRec that arrived after the message was declared overdue (a late OK resolves the alert). */
+  late?: boolean;
+  /** Why an AppRec is unmatched: a stable RECEIPTS.* code. */
+  reason?: string;
 }

@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { InboxTopic, Topics, type MessageSealed } from '@hub/contracts';
+import { derivedEventId } from '@hub/dispatch';
+import { HubProducer, ensureTopics, physicalName, topicPrefix } from '@hub/kafka';
+import { freshGroup, testBrokers, testKafka, waitFor } from '@hub/kafka/testing';
+import { MessageLedger } from '@hub/ledger';
+import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
+import { PartyRegistry, readRegistrySeed, seedRegistry } from '@hub/registry';
+import { runService } from '@hub/service-host';
+import { startGroupAtEnd, tailTopic, type TailRecord } from './testing/topic-tail.js';
+import { dispatchService } from './dispatch.service.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const SKIEN = '9100100';
+const PORSGRUNN = '9100110';
+const BAMBLE = '9100120';
+type Tail = { records: TailRecord[]; stop(): Promise<void> };
+
+describe('dispatch service (real broker, fresh database)', () => {
+  const kafka = testKafka();
+  const producer = new HubProducer(kafka, 'dispatch-int');
+  const group = freshGroup('dispatch');
+  let database: TestDatabase;
+  let ledger: MessageLedger;
+  let registry: PartyRegistry;
+  let app: INestApplication | undefined;
+  const tails: Record<string, Tail> = {};
+
+  const start = async () => {
+    app = await runService({ ...dispatchService, consumerGroup: group }, {
+      KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix(), DATABASE_URL: database.url, DISPATCH_PORT: '0', LOG_LEVEL: 'warn',
+      DISPATCH_HOLD_POLL_MS: '200', DISPATCH_REGISTRY_CACHE_MS: '0',
+    });
+  };
+  const stop = async () => {
+    await app?.close();
+    app = undefined;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('dispatch');
+    await seedRegistry(database.client, await readRegistrySeed(path.join(root, 'infra/partners/telemark.json')));
+    ledger = new MessageLedger(database.client);
+    registry = new PartyRegistry(database.client, { cacheTtlMs: 0 });
+    const inboxes = [SKIEN, PORSGRUNN, BAMBLE].map((h) => InboxTopic.definitionFor(h));
+    await ensureTopics(kafka, [Topics.MessagesSealed, Topics.MessagesDispatched, Topics.DispatchFailed, ...inboxes]);
+    await producer.connect();
+    const topics = [Topics.MessagesSealed.name, Topics.MessagesDispatched.name, Topics.DispatchFailed.name, ...inboxes.map((d) => d.name)];
+    await Promise.all(topics.map(async (t) => (tails[t] = await tailTopic(kafka, t))));
+    await startGroupAtEnd(kafka, group, Topics.MessagesSealed.name);
+    await start();
+  });
+
+  afterAll(async () => {
+    await stop();
+    await Promise.all([...Object.values(tails).map((t) => t.stop()), producer.disconnect()]);
+    await database?.drop();
+  });
+
+  const on = (topic: string, msgId: string) => tails[topic].records.filter((r) => r.value.msgId === msgId);
+  const inbox = (herId: string, msgId: string) => on(InboxTopic.nameFor(herId), msgId);
+
+  /** Records the message as intake would and publishes a MessageSealed with opaque envelopes. */
+  async function sealed(conversationId: string, receivers: string[]): Promise<MessageSealed> {
+    const msgId = randomUUID();
+    await ledger.recordAccepted({ msgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: 9100001, receiverHerIds: receivers.map(Number) });
+    const event: MessageSealed = {
+      eventId: randomUUID(), msgId, conversationId, occurredAt: new Date().toISOString(), msgType: 'LOG_INNLAGT', senderHerId: '9100001',
+      envelopes: receivers.map((r) => ({ receiverHerId: r, jwe: `jwe-for-${r}-${msgId}` })),
+    };
+    await producer.publish(Topics.MessagesSealed, event);
+    return event;
+  }
+  /** A later message of the same conversation (same partition): once it is delivered, everything before it was processed. */
+  async function barrier(conversationId: string, receiver = SKIEN): Promise<void> {
+    const b = await sealed(conversationId, [receiver]);
+    await waitFor(() => inbox(receiver, b.msgId).length === 1, 30000, 'barrier delivery');
+  }
+  const stages = async (msgId: string) => (await ledger.trace(msgId))!.events.map((e) => e.stage);
+
+  it('delivers each envelope to its receiver’s inbox once, even when the MessageSealed is published twice', async () => {
+    const conversationId = randomUUID();
+    const event = await sealed(conversationId, [SKIEN, PORSGRUNN]);
+    await producer.publish(Topics.MessagesSealed, event);
+    await barrier(conversationId);
+    expect(inbox(SKIEN, event.msgId).map((r) => r.value)).toEqual([
+      expect.objectContaining({ eventId: derivedEventId('dispatch', event.eventId, SKIEN), jwe: `jwe-for-${SKIEN}-${event.msgId}`, receiverHerId: SKIEN }),
+    ]);
+    expect(inbox(PORSGRUNN, event.msgId)).toHaveLength(1);
+    expect(on(Topics.MessagesDispatched.name, event.msgId).map((r) => [r.value.receiverHerId, r.value.transport])).toEqual([
+      [SKIEN, `kafka:${InboxTopic.nameFor(SKIEN)}`],
+      [PORSGRUNN, `kafka:${InboxTopic.nameFor(PORSGRUNN)}`],
+    ]);
+    expect(await stages(event.msgId)).toEqual(['accepted', 'dispatched', 'dispatched']);
+    expect((await ledger.trace(event.msgId))!.message.status).toBe('DELIVERED');
+  });
+
+  it('does not deliver again when the MessageSealed is redelivered after a restart (offset not committed)', async () => {
+    const conversationId = randomUUID();
+    const event = await sealed(conversationId, [SKIEN]);
+    await waitFor(() => inbox(SKIEN, event.msgId).length === 1, 30000, 'first delivery');
+    const input = on(Topics.MessagesSealed.name, event.msgId)[0];
+    await stop();
+    // As if the process had died after its work but before committing the offset.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: physicalName(group), topic: physicalName(Topics.MessagesSealed.name), partitions: [{ partition: input.partition, offset: input.offset }] });
+    await admin.disconnect();
+    await start();
+    await barrier(conversationId);
+    expect(inbox(SKIEN, event.msgId)).toHaveLength(1);
+    expect(await stages(event.msgId)).toEqual(['accepted', 'dispatched']);
+  });
+
+  it('holds deliveries for a party marked DOWN and releases them in order when it is ACTIVE again', async () => {
+    await registry.setStatus(Number(BAMBLE), 'DOWN', 'planned upgrade');
+    const conversationId = randomUUID();
+    const first = await sealed(conversationId, [BAMBLE]);
+    const second = await sealed(conversationId, [BAMBLE]);
+    await waitFor(() => on(Topics.DispatchFailed.name, second.msgId).length === 1, 30000, 'held notice');
+    expect(on(Topics.DispatchFailed.name, first.msgId)[0].value).toMatchObject({ held: true, receiverHerId: BAMBLE, errors: [{ code: 'DISPATCH.RECEIVER_DOWN' }] });
+    expect(await stages(first.msgId)).toEqual(['accepted', 'held']);
+    expect(tails[InboxTopic.nameFor(BAMBLE)].records.filter((r) => [first.msgId, second.msgId].includes(r.value.msgId as string))).toEqual([]);
+    expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })).toBe(2);
+
+    await registry.setStatus(Number(BAMBLE), 'ACTIVE', null);
+    await waitFor(() => inbox(BAMBLE, second.msgId).length === 1, 30000, 'release');
+    const delivered = tails[InboxTopic.nameFor(BAMBLE)].records.filter((r) => [first.msgId, second.msgId].includes(r.value.msgId as string));
+    expect(delivered.map((r) => r.value.msgId)).toEqual([first.msgId, second.msgId]);
+    expect(await stages(first.msgId)).toEqual(['accepted', 'held', 'dispatched']);
+    expect((await ledger.trace(second.msgId))!.message.status).toBe('DELIVERED');
+    expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })).toBe(0);
+  });
+
+  it('reports an unknown receiver as a failed delivery, not held', async () => {
+    const event = await sealed(randomUUID(), ['9199990']);
+    await waitFor(() => on(Topics.DispatchFailed.name, event.msgId).length === 1, 30000, 'failure');
+    expect(on(Topics.DispatchFailed.name, event.msgId)[0].value).toMatchObject({ held: false, errors: [{ code: 'DISPATCH.UNKNOWN_RECEIVER' }] });
+    expect(await stages(event.msgId)).toEqual(['accepted', 'dispatch-failed']);
+  });
+});

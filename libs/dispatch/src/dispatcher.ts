@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import {
+  InboxTopic, Topics, type DispatchFailed, type InboxDelivery, type MessageDispatched, type MessageSealed,
+} from '@hub/contracts';
+import { HubError, HubErrorCodes } from '@hub/errors';
+import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
+import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient } from '@hub/ledger';
+import { getLogger, metricsRegistry } from '@hub/observability';
+import type { PartyRegistry } from '@hub/registry';
+import { Counter, Gauge } from 'prom-client';
+
+/** Ledger stage names (message_event.stage) and the claim stage of dispatch. */
+export const DispatchStages = { Claim: 'dispatch', Dispatched: 'dispatched', Held: 'held', Failed: 'dispatch-failed' } as const;
+
+export const DispatchErrorCodes = {
+  BadEvent: 'DISPATCH.BAD_EVENT',
+  UnknownReceiver: 'DISPATCH.UNKNOWN_RECEIVER',
+  ReceiverSuspended: 'DISPATCH.RECEIVER_SUSPENDED',
+  ReceiverDown: 'DISPATCH.RECEIVER_DOWN',
+} as const;
+
+export type DispatchOutcome = 'delivered' | 'held' | 'failed' | 'duplicate';
+
+export interface DispatcherOptions {
+  /** Attempts per delivery for a transient failure before the consumer's own retry takes over. */
+  publishAttempts?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Interactive transaction timeout (claim + ledger + publish), ms. */
+  transactionTimeoutMs?: number;
+}
+
+const deliveries = new Counter({
+  name: 'hub_dispatch_deliveries_total',
+  help: 'Deliveries per receiver organisation HER-id and outcome (delivered, held, released, failed).',
+  labelNames: ['receiver', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+const heldGauge = new Gauge({
+  name: 'hub_dispatch_held_messages',
+  help: 'Deliveries held for a receiver marked down, not yet released.',
+  labelNames: ['receiver'] as const,
+  registers: [metricsRegistry],
+});
+
+/** Same derivation as every stage: SHA-256 of the parts, shaped as a UUID (v5 bits). */
+export function derivedEventId(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join(':'), 'utf8').digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
+
+/**
+ * Delivers each envelope of a MessageSealed to its receiver's own inbox topic, effectively
+ * once per receiver (see docs/dispatch.md for the order of claim, ledger and publish), holds
+ * deliveries for a receiver marked DOWN and releases them in order when it is ACTIVE again.
+ */
+export class Dispatcher {
+  private readonly log = getLogger(Dispatcher.name);
+  private readonly inboxes = new Set<string>();
+  private readonly opts: Required<DispatcherOptions>;
+
+  constructor(
+    private readonly deps: { db: LedgerClient; registry: PartyRegistry; producer: HubProducer; kafka: Kafka },
+    opts: DispatcherOptions = {},
+  ) {
+    this.opts = { publishAttempts: 3, retryInitialMs: 200, retryMaxMs: 5000, transactionTimeoutMs: 15000, ...opts };
+  }
+
+  /** Handles one MessageSealed: one outcome per envelope, in envelope order. */
+  async handleSealed(input: unknown): Promise<DispatchOutcome[]> {
+    const sealed = assertMessageSealed(input);
+    const outcomes: DispatchOutcome[] = [];
+    for (const envelope of sealed.envelopes) outcomes.push(await this.withRetry(() => this.deliverOne(sealed, envelope)));
+    return outcomes;
+  }
+
+  private async deliverOne(sealed: MessageSealed, envelope: MessageSealed['envelopes'][number]): Promise<DispatchOutcome> {
+    const ids = { msgId: sealed.msgId, conversationId: sealed.conversationId, receiverHerId: envelope.receiverHerId };
+    const claimId = `${sealed.eventId}:${envelope.receiverHerId}`;
+    const party = /^\d{1,9}$/.test(envelope.receiverHerId) ? await this.deps.registry.findByAnyHerId(Number(envelope.receiverHerId)) : null;
+    const now = new Date().toISOString();
+    const base = { msgId: sealed.msgId, conversationId: sealed.conversationId, occurredAt: now, senderHerId: sealed.senderHerId, receiverHerId: envelope.receiverHerId };
+    const failedId = derivedEventId(DispatchStages.Claim, sealed.eventId, envelope.receiverHerId, 'failed');
+
+    if (!party || party.status === 'SUSPENDED') {
+      const code = party ? DispatchErrorCodes.ReceiverSuspended : DispatchErrorCodes.UnknownReceiver;
+      const failed: DispatchFailed = { ...base, eventId: failedId, held: false, errors: [{ code, message: party ? `receiver ${party.herId} is suspended` : `receiver ${envelope.receiverHerId} is not in the registry` }] };
+      const done = await this.inTransaction(async (tx, ledger) => {
+        if (!(await ledger.claim(DispatchStages.Claim, claimId))) return false;
+        await ledger.appendEvent({ msgId: sealed.msgId, stage: DispatchStages.Failed, outcome: EventOutcome.FAILED, errorCode: code, detail: { receiverHerId: envelope.receiverHerId } });
+        await this.deps.producer.sendRecords([this.deps.producer.toRecord(Topics.DispatchFailed, failed)]);
+        return true;
+      });
+      if (!done) return this.duplicate(ids);
+      deliveries.inc({ receiver: envelope.receiverHerId, outcome: 'failed' });
+      this.log.warn('delivery failed', { ...ids, code });
+      return 'failed';
+    }
+
+    const orgHerId = String(party.herId);
+    const delivery: InboxDelivery = { ...base, eventId: derivedEventId(DispatchStages.Claim, sealed.eventId, envelope.receiverHerId), msgType: sealed.msgType, jwe: envelope.jwe };
+
+    if (party.status === 'DOWN') {
+      const failed: DispatchFailed = { ...base, eventId: failedId, held: true, errors: [{ code: DispatchErrorCodes.ReceiverDown, message: `receiver ${orgHerId} is down: held until it is back` }] };
+      const done = await this.inTransaction(async (tx, ledger) => {
+        if (!(await ledger.claim(DispatchStages.Claim, claimId))) return false;
+        await tx.heldDelivery.create({ data: { msgId: sealed.msgId, receiverHerId: party.herId, conversationId: sealed.conversationId, delivery: delivery as never } });
+        await ledger.appendEvent({ msgId: sealed.msgId, stage: DispatchStages.Held, outcome: EventOutcome.RETRYING, errorCode: DispatchErrorCodes.ReceiverDown, detail: { receiverHerId: envelope.receiverHerId } });
+        await this.deps.producer.sendRecords([this.deps.producer.toRecord(Topics.DispatchFailed, failed)]);
+        return true;
+      });
+      if (!done) return this.duplicate(ids);
+      deliveries.inc({ receiver: orgHerId, outcome: 'held' });
+      heldGauge.inc({ receiver: orgHerId });
+      this.log.info('delivery held: receiver down', ids);
+      return 'held';
+    }
+
+    // Older held deliveries of this receiver go first, so a conversation stays in order.
+    await this.release(party.herId);
+    await this.ensureInbox(orgHerId);
+    const done = await this.inTransaction(async (tx, ledger) => {
+      if (!(await ledger.claim(DispatchStages.Claim, claimId))) return false;
+      await ledger.appendEvent({ msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` } });
+      await this.markDeliveredWhenComplete(tx, ledger, sealed.msgId, sealed.envelopes.length);
+      // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
+      await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
+      return true;
+    });
+    if (!done) return this.duplicate(ids);
+    deliveries.inc({ receiver: orgHerId, outcome: 'delivered' });
+    this.log.info('delivered', { ...ids, inbox: InboxTopic.nameFor(orgHerId) });
+    return 'delivered';
+  }
+
+  /**
+   * Publishes the receiver's held deliveries in the order they were held and marks them
+   * released, in one transaction that locks the rows (a concurrent releaser waits and then
+   * finds nothing). Does nothing unless the receiver is ACTIVE. Returns how many went out.
+   */
+  async release(receiverHerId: number): Promise<number> {
+    const party = await this.deps.registry.findParty(receiverHerId);
+    if (!party || party.status !== 'ACTIVE') return 0;
+    const pending = await this.deps.db.heldDelivery.count({ where: { receiverHerId, releasedAt: null } });
+    if (pending === 0) return 0;
+    const orgHerId = String(receiverHerId);
+    await this.ensureInbox(orgHerId);
+    const released = await this.inTransaction(async (tx, ledger) => {
+      const rows = await tx.$queryRaw<{ seq: bigint; msg_id: string; delivery: InboxDelivery }[]>`
+        SELECT seq, msg_id, delivery FROM held_delivery
+        WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL
+        ORDER BY seq FOR UPDATE`;
+      if (rows.length === 0) return 0;
+      for (const row of rows) {
+        await ledger.appendEvent({ msgId: row.msg_id, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: row.delivery.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}`, released: true, heldSeq: row.seq.toString() } });
+      }
+      await tx.heldDelivery.updateMany({ where: { seq: { in: rows.map((r) => r.seq) } }, data: { releasedAt: new Date() } });
+      for (const msgId of new Set(rows.map((r) => r.msg_id))) await this.markDeliveredWhenComplete(tx, ledger, msgId);
+      await this.deps.producer.sendRecords(rows.flatMap((r) => this.deliveryRecords({ ...r.delivery, occurredAt: new Date().toISOString() }, orgHerId, 2)));
+      return rows.length;
+    });
+    if (released > 0) {
+      deliveries.inc({ receiver: orgHerId, outcome: 'released' }, released);
+      this.log.info('held deliveries released', { receiverHerId: orgHerId, released });
+    }
+    await this.refreshHeldGauge();
+    return released;
+  }
+
+  /** Releases every receiver that has held deliveries and is ACTIVE again (the poller's tick). */
+  async releaseAllActive(): Promise<number> {
+    const receivers = await this.deps.db.heldDelivery.findMany({ where: { releasedAt: null }, distinct: ['receiverHerId'], select: { receiverHerId: true } });
+    let total = 0;
+    for (const { receiverHerId } of receivers) total += await this.release(receiverHerId);
+    return total;
+  }
+
+  async refreshHeldGauge(): Promise<void> {
+    const counts = await this.deps.db.heldDelivery.groupBy({ by: ['receiverHerId'], where: { releasedAt: null }, _count: { _all: true } });
+    heldGauge.reset();
+    for (const c of counts) heldGauge.set({ receiver: String(c.receiverHerId) }, c._count._all);
+  }
+
+  private deliveryRecords(delivery: InboxDelivery, orgHerId: string, attempt: number): OutgoingRecord[] {
+    const dispatched: MessageDispatched = {
+      eventId: derivedEventId(delivery.eventId, 'dispatched'), msgId: delivery.msgId, conversationId: delivery.conversationId, occurredAt: delivery.occurredAt,
+      msgType: delivery.msgType, senderHerId: delivery.senderHerId, receiverHerId: delivery.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}`, attempt,
+    };
+    return [this.deps.producer.toRecord(InboxTopic.definitionFor(orgHerId), delivery), this.deps.producer.toRecord(Topics.MessagesDispatched, dispatched)];
+  }
+
+  /** DELIVERED once every receiver has a `dispatched` event and none is held or failed. */
+  private async markDeliveredWhenComplete(tx: Tx, _ledger: MessageLedger, msgId: string, receivers?: number): Promise<void> {
+    const [dispatched, failed, held] = await Promise.all([
+      tx.messageEvent.count({ where: { msgId, stage: DispatchStages.Dispatched } }),
+      tx.messageEvent.count({ where: { msgId, stage: DispatchStages.Failed } }),
+      tx.heldDelivery.count({ where: { msgId, releasedAt: null } }),
+    ]);
+    const expected = receivers ?? (await tx.message.findUnique({ where: { msgId }, select: { receiverHerIds: true } }))?.receiverHerIds.length ?? dispatched;
+    if (failed === 0 && held === 0 && dispatched >= expected) {
+      await tx.message.update({ where: { msgId }, data: { status: MessageStatus.DELIVERED } });
+    }
+  }
+
+  private duplicate(ids: Record<string, string>): DispatchOutcome {
+    // Claimed earlier: the outputs were published before that claim committed.
+    this.log.info('already dispatched: redelivered MessageSealed ignored', ids);
+    return 'duplicate';
+  }
+
+  private async ensureInbox(orgHerId: string): Promise<void> {
+    if (this.inboxes.has(orgHerId)) return;
+    try {
+      await ensureTopics(this.deps.kafka, [InboxTopic.definitionFor(orgHerId)]);
+    } catch (err) {
+      throw new HubError(HubErrorCodes.DependencyUnavailable, `could not create inbox topic for ${orgHerId}: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+    this.inboxes.add(orgHerId);
+  }
+
+  private async inTransaction<T>(work: (tx: Tx, ledger: MessageLedger) => Promise<T>): Promise<T> {
+    try {
+      return await this.deps.db.$transaction((tx) => work(tx, new MessageLedger(tx)), { timeout: this.opts.transactionTimeoutMs });
+    } catch (err) {
+      if (err instanceof HubError) throw err;
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+      // P2xxx: the database refused the statement (a constraint); retrying will not help.
+      if (code.startsWith('P2') && code !== 'P2028') throw new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
+      throw new HubError(HubErrorCodes.DependencyUnavailable, `database unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+  }
+
+  /** Per-delivery backoff for transient trouble; after that the consumer retries the event. */
+  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof HubError) || !err.retriable || attempt >= this.opts.publishAttempts) throw err;
+        const waitMs = Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** (attempt - 1));
+        this.log.warn('delivery failed, retrying', { attempt, waitMs, code: err.code });
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+}
+
+/** The event must be a MessageSealed; anything else is poison (dead-lettered). */
+export function assertMessageSealed(p: unknown): MessageSealed {
+  const o = p as Partial<MessageSealed> | null;
+  const text = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const ok =
+    !!o && typeof o === 'object' && text(o.eventId) && text(o.msgId) && text(o.conversationId) && text(o.msgType) && typeof o.senderHerId === 'string' &&
+    Array.isArray(o.envelopes) && o.envelopes.length > 0 && o.envelopes.every((e) => e && text(e.receiverHerId) && text(e.jwe));
+  if (!ok) throw new HubError(DispatchErrorCodes.BadEvent, 'not a MessageSealed (eventId, msgId, conversationId, msgType, senderHerId, envelopes[])', { retriable: false });
+  return o as MessageSealed;
+}
