@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { InboxDelivery } from '@hub/contracts';
+import { PloValidator, parseAppRec, parseMsgHead } from '@hub/plo';
+import { buildChainMessageXml } from '../documents/chain-message.factory.js';
+import { organisationFor } from '../documents/party-address.js';
+import type { IntakeReceipt, MessageSubmitter } from '../intake/intake.client.js';
+import { InMemoryJournal } from '../journal/journal.store.js';
+import { InMemorySentOnce } from '../journal/sent-once.store.js';
+import { generateSyntheticPatient, msgHeadPatient } from '../patients/synthetic-patient.generator.js';
+import { GericaImportFolder } from '../vendor-import/gerica-import-folder.js';
+import type { EnvelopeOpener, OpenedEnvelope } from './envelope-opener.port.js';
+import { InboxProcessor } from './inbox.processor.js';
+import { InnleggelsesrapportAnswer } from './innleggelsesrapport.answer.js';
+
+const hospital = { herId: 9100000, name: 'Sykehuset Telemark HF', services: [{ herId: 9100001, name: 'PLO innleggelse somatikk' }, { herId: 9100002, name: 'PLO utskrivning somatikk' }] };
+const skien = { herId: 9100100, name: 'Skien kommune', services: [{ herId: 9100101, name: 'Sykepleietjenesten' }, { herId: 9100102, name: 'Saksbehandlertjenesten' }] };
+
+class RecordingSubmitter implements MessageSubmitter {
+  readonly sent: { asHerId: number; xml: string; key: string }[] = [];
+  async submitXml(asHerId: number, xml: string, key: string): Promise<IntakeReceipt> {
+    this.sent.push({ asHerId, xml, key });
+    return { msgId: key, conversationId: key, status: 'accepted' };
+  }
+}
+
+/** Stands in for @hub/seal: the "envelope" is the document itself, or a refusal. */
+const plainOpener = (refusal?: Omit<Extract<OpenedEnvelope, { ok: false }>, 'ok' | 'unverifiedDocument'>): EnvelopeOpener => ({
+  open: async (d) => (refusal ? { ok: false, ...refusal, unverifiedDocument: d.jwe } : { ok: true, document: d.jwe }),
+});
+
+const delivery = (xml: string, eventId = 'e1'): InboxDelivery => {
+  const info = parseMsgHead(xml).msgInfo;
+  return { eventId, msgId: info.msgId, conversationId: info.msgId, occurredAt: new Date().toISOString(), msgType: info.type.v!, senderHerId: '9100000', receiverHerId: '9100100', jwe: xml };
+};
+
+describe('InboxProcessor', () => {
+  let validator: PloValidator;
+  let dir: string;
+  beforeAll(async () => {
+    validator = await PloValidator.create();
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'inbox-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  function setup(opener: EnvelopeOpener = plainOpener()) {
+    const journal = new InMemoryJournal();
+    const sentOnce = new InMemorySentOnce();
+    const submitter = new RecordingSubmitter();
+    const processor = new InboxProcessor({
+      system: 'gerica', opener, validate: (x) => validator.validate(x), importer: new GericaImportFolder(dir, journal), journal, submitter, sentOnce,
+      hooks: new InnleggelsesrapportAnswer('gerica', submitter, sentOnce),
+    });
+    return { journal, sentOnce, submitter, processor };
+  }
+
+  const logInnlagt = (msgId = '0b4f2c1e-1d2a-4b3c-9e8f-7a6b5c4d3e2f') =>
+    buildChainMessageXml({ type: 'LOG_INNLAGT', msgId, sender: organisationFor(hospital, 9100001), receiver: organisationFor(skien, 9100101), patient: msgHeadPatient(generateSyntheticPatient(seeded(3))) });
+
+  it('files a LOG_INNLAGT, sends one positive AppRec as the municipality and answers with an INNLEGGELSESRAPPORT to the sending service', async () => {
+    const { journal, submitter, processor } = setup();
+    const xml = logInnlagt();
+    const out = await processor.process(skien, delivery(xml));
+    expect(out).toMatchObject({ kind: 'filed', msgType: 'LOG_INNLAGT', apprecs: [{ status: '1', errors: [], receiverHerId: '9100101', sentNow: true }] });
+    expect(journal.rows.size).toBe(1);
+    expect(submitter.sent).toHaveLength(2);
+    const [apprec, answer] = submitter.sent;
+    expect(apprec!.asHerId).toBe(9100100);
+    expect(apprec!.key).toBe(out.apprecs[0]!.id);
+    expect(parseAppRec(apprec!.xml)).toMatchObject({ status: { v: '1' }, originalMsgId: { id: '0b4f2c1e-1d2a-4b3c-9e8f-7a6b5c4d3e2f' } });
+    const rapport = parseMsgHead(answer!.xml).msgInfo;
+    expect(rapport.type.v).toBe('INNLEGGELSESRAPPORT');
+    expect(rapport.receiver.organisation.organisation?.idents[0]?.id).toBe('9100001');
+    expect(rapport.sender.organisation.organisation?.idents[0]?.id).toBe('9100101');
+    expect(answer!.key).toBe(rapport.msgId);
+    expect(validator.validate(answer!.xml).valid).toBe(true);
+  });
+
+  it('files a redelivered event once and neither acknowledges nor answers it twice', async () => {
+    const { journal, submitter, processor } = setup();
+    const xml = logInnlagt();
+    await processor.process(skien, delivery(xml, 'e1'));
+    const again = await processor.process(skien, delivery(xml, 'e1'));
+    const copy = await processor.process(skien, delivery(xml, 'e2'));
+    expect(again.kind).toBe('already-filed');
+    expect(copy.kind).toBe('already-filed');
+    expect(again.apprecs[0]).toMatchObject({ sentNow: false });
+    expect(journal.rows.size).toBe(1);
+    expect(submitter.sent).toHaveLength(2);
+  });
+
+  it('re-sends the same AppRec (same id, same Idempotency-Key) when intake failed the first time', async () => {
+    const { submitter, processor } = setup();
+    const xml = logInnlagt();
+    const failing = submitter.submitXml.bind(submitter);
+    let fail = true;
+    submitter.submitXml = async (...a) => {
+      if (fail) {
+        fail = false;
+        throw Object.assign(new Error('intake down'), { retriable: true });
+      }
+      return failing(...a);
+    };
+    await expect(processor.process(skien, delivery(xml))).rejects.toThrow('intake down');
+    const out = await processor.process(skien, delivery(xml));
+    expect(out.kind).toBe('already-filed');
+    expect(submitter.sent[0]!.key).toBe(out.apprecs[0]!.id);
+    expect(submitter.sent.filter((s) => parseAppRecSafe(s.xml))).toHaveLength(1);
+  });
+
+  it('does not file a message whose signature fails and sends a negative AppRec with S01', async () => {
+    const { journal, submitter, processor } = setup(plainOpener({ code8221: 'S01', errorCode: 'CRYPTO.SIGNATURE_INVALID', reason: 'signature does not verify' }));
+    const out = await processor.process(skien, delivery(logInnlagt()));
+    expect(out).toMatchObject({ kind: 'not-filed', apprecs: [{ status: '2', errors: ['S01'] }] });
+    expect(journal.rows.size).toBe(0);
+    expect(submitter.sent).toHaveLength(1);
+    const apprec = parseAppRec(submitter.sent[0]!.xml);
+    expect(apprec.errors.map((e) => e.v)).toEqual(['S01']);
+    expect(validator.validate(submitter.sent[0]!.xml).valid).toBe(true);
+  });
+
+  it('sends a negative AppRec with E21 for an unknown service and files nothing', async () => {
+    const { journal, submitter, processor } = setup();
+    const xml = buildChainMessageXml({
+      type: 'LOG_INNLAGT', msgId: '1b4f2c1e-1d2a-4b3c-9e8f-7a6b5c4d3e2f', sender: organisationFor(hospital, 9100001),
+      receiver: { ...organisationFor(skien), organisation: { name: 'Ukjent', idents: [{ id: '9100109', typeId: { v: 'HER' } }], teleCom: [] } },
+      patient: msgHeadPatient(generateSyntheticPatient(seeded(3))),
+    });
+    const out = await processor.process(skien, delivery(xml));
+    expect(out).toMatchObject({ kind: 'not-filed', apprecs: [{ status: '2', errors: ['E21'] }] });
+    expect(journal.rows.size).toBe(0);
+    expect(submitter.sent).toHaveLength(1);
+  });
+
+  it('refuses a delivery that is not for its inbox', async () => {
+    const { processor } = setup();
+    await expect(processor.process({ ...skien, herId: 9100110 }, delivery(logInnlagt()))).rejects.toMatchObject({ code: 'EPJ.NOT_OUR_INBOX' });
+  });
+});
+
+function parseAppRecSafe(xml: string): boolean {
+  try {
+    parseAppRec(xml);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A seeded PRNG (mulberry32): reproducible synthetic patients. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { databaseUrl, durationMs, setting } from '@hub/config';
+
+/** Settings every simulated EPJ shares (docs/simulators.md). */
+export const epjSimSettings = {
+  databaseUrl,
+  /** Base URL of the hub's intake API. */
+  intakeUrl: setting('INTAKE_URL', z.string().url().default('http://127.0.0.1:3000')),
+  /** Test PKI (or real keys): `ca.cert.pem` and `<herId>/encryption.key.pem`. */
+  pkiDir: setting('PKI_DIR', z.string().min(1).default('.data/pki')),
+  /** The tokens `npm run setup` wrote. */
+  credentialsFile: setting('CREDENTIALS_FILE', z.string().min(1).default('.data/secrets/credentials.json')),
+  /** Where the simulated vendor systems keep their files (Gerica's import folders). */
+  epjDataDir: setting('EPJ_DATA_DIR', z.string().min(1).default('.data/epj')),
+  /** JSON array of known patients' person ids; unset = every patient is known. */
+  knownPatientsFile: setting('EPJ_KNOWN_PATIENTS_FILE', z.string().min(1).optional()),
+  /** Reject unknown patients with E35 instead of a warning (DOMAIN.md §7 [U]). */
+  rejectUnknownPatient: setting('EPJ_REJECT_UNKNOWN_PATIENT', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  /** Keyed hash secret for `journal_entry.patient_key` (same as the ledger's); unset = no key stored. */
+  patientKeySecret: setting('PATIENT_KEY_SECRET', z.string().min(32).optional(), { secret: true }),
+};
+
+/** The hospital simulator's own settings. */
+export const hospitalEpjSettings = {
+  /** How long a stay waits for the INNLEGGELSESRAPPORT or an AppRec before it goes on. */
+  replyTimeoutMs: durationMs('HOSPITAL_EPJ_REPLY_TIMEOUT_MS', 120_000),
+  /** Wait for each message's AppRec before the next step (keeps the chain order end to end). */
+  awaitAppRecs: setting('HOSPITAL_EPJ_AWAIT_APPRECS', z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+  /** Organisation HER-id of the hospital it plays (Sykehuset Telemark). */
+  hospitalHerId: setting('HOSPITAL_EPJ_HER_ID', z.coerce.number().int().positive().default(9100000)),
+};
