@@ -1,0 +1,192 @@
+import type { LedgerClient } from '@hub/ledger';
+import type { DueCondition, ExpectationSnapshot, ExpectationStatus, ReceiptErrorEntry } from '@hub/receipts';
+import type { LedgerTx } from './database.failure.js';
+
+type Db = LedgerClient | LedgerTx;
+
+/** A row of `receipt_expectation` as the service hands it around. */
+export interface ExpectationRow extends ExpectationSnapshot {
+  openedAt: Date;
+  errors: ReceiptErrorEntry[] | null;
+}
+
+/** The original message as the ledger has it (the facts the tracker needs). */
+export interface OriginalMessage {
+  msgId: string;
+  conversationId: string;
+  msgType: string;
+  senderHerId: number;
+  receiverHerIds: number[];
+  genDate: Date;
+}
+
+export interface ExpectationFilter {
+  status?: ExpectationStatus | 'overdue' | 'warning';
+  receiverHerId?: number;
+  /** Only expectations this party sent or owes (its organisation and service HER-ids). */
+  visibleTo?: readonly number[];
+  limit: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID.test(s);
+
+interface DueRowRaw {
+  msg_id: string;
+  receiver_her_id: number;
+  conversation_id: string;
+  sender_her_id: number;
+  msg_type: string;
+  gen_date: Date;
+  warn_due_at: Date;
+  overdue_at: Date;
+}
+
+/** Prisma access to `receipt_expectation`, `unmatched_apprec` and the message facts. */
+export class ReceiptRepository {
+  async originalMessage(db: Db, msgId: string): Promise<OriginalMessage | null> {
+    if (!isUuid(msgId)) return null;
+    const m = await db.message.findUnique({
+      where: { msgId },
+      select: { msgId: true, conversationId: true, msgType: true, senderHerId: true, receiverHerIds: true, genDate: true, createdAt: true },
+    });
+    if (!m) return null;
+    // GenDate as the sender wrote it; older rows without it fall back to when intake took the message.
+    return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt };
+  }
+
+  /** Inserts the expectation unless it exists; true when this call created it. */
+  async open(db: Db, row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>): Promise<boolean> {
+    const { count } = await db.receiptExpectation.createMany({ data: [{ ...row, status: 'OPEN' }], skipDuplicates: true });
+    return count === 1;
+  }
+
+  /** Creates an expectation that is closed at once (its AppRec came before the dispatched event). */
+  async createClosed(db: Db, row: Omit<ExpectationRow, 'warnedAt' | 'overdueMarkedAt'>): Promise<void> {
+    await db.receiptExpectation.create({ data: { ...row, errors: row.errors ? toJson(row.errors) : undefined } });
+  }
+
+  async find(db: Db, msgId: string, receiverHerId: number): Promise<ExpectationRow | null> {
+    if (!isUuid(msgId)) return null;
+    const row = await db.receiptExpectation.findUnique({ where: { msgId_receiverHerId: { msgId, receiverHerId } } });
+    return row ? toRow(row) : null;
+  }
+
+  async forMessage(db: Db, msgId: string): Promise<ExpectationRow[]> {
+    if (!isUuid(msgId)) return [];
+    const rows = await db.receiptExpectation.findMany({ where: { msgId }, orderBy: { receiverHerId: 'asc' } });
+    return rows.map(toRow);
+  }
+
+  /** Closes an OPEN expectation; false when it was not open any more (a concurrent close won). */
+  async close(db: Db, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<boolean> {
+    const { count } = await db.receiptExpectation.updateMany({
+      where: { msgId, receiverHerId, status: 'OPEN' },
+      data: { status: data.status, apprecId: data.apprecId, closedAt: data.closedAt, errors: data.errors.length ? toJson(data.errors) : undefined },
+    });
+    return count === 1;
+  }
+
+  async insertUnmatched(db: Db, row: { apprecId: string; senderHerId: number; originalMsgId: string | null; receivedAt: Date; detail: Record<string, unknown> }): Promise<boolean> {
+    const { count } = await db.unmatchedAppRec.createMany({ data: [{ ...row, detail: toJson(row.detail) }], skipDuplicates: true });
+    return count === 1;
+  }
+
+  async findUnmatched(db: Db, apprecId: string) {
+    return isUuid(apprecId) ? db.unmatchedAppRec.findUnique({ where: { apprecId } }) : null;
+  }
+
+  async unmatchedFor(db: Db, originalMsgId: string) {
+    return db.unmatchedAppRec.findMany({ where: { originalMsgId }, orderBy: { receivedAt: 'asc' } });
+  }
+
+  /**
+   * Locks up to `limit` expectations for which `condition` is due at `now` and not yet
+   * raised. SKIP LOCKED: a row another replica is working on is left to it, so each due
+   * row is handled by exactly one replica.
+   */
+  async lockDue(tx: LedgerTx, condition: DueCondition, now: Date, limit: number): Promise<ExpectationSnapshot[]> {
+    const rows =
+      condition === 'warning'
+        ? await tx.$queryRaw<DueRowRaw[]>`
+            SELECT msg_id::text AS msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, warn_due_at, overdue_at
+            FROM receipt_expectation
+            WHERE status = 'OPEN' AND warned_at IS NULL AND overdue_marked_at IS NULL AND warn_due_at <= ${now} AND overdue_at > ${now}
+            ORDER BY warn_due_at
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED`
+        : await tx.$queryRaw<DueRowRaw[]>`
+            SELECT msg_id::text AS msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, warn_due_at, overdue_at
+            FROM receipt_expectation
+            WHERE status = 'OPEN' AND overdue_marked_at IS NULL AND overdue_at <= ${now}
+            ORDER BY overdue_at
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED`;
+    return rows.map((r) => ({
+      msgId: r.msg_id,
+      receiverHerId: Number(r.receiver_her_id),
+      conversationId: r.conversation_id,
+      senderHerId: Number(r.sender_her_id),
+      msgType: r.msg_type,
+      genDate: new Date(r.gen_date),
+      status: 'OPEN',
+      warnDueAt: new Date(r.warn_due_at),
+      overdueAt: new Date(r.overdue_at),
+      warnedAt: null,
+      overdueMarkedAt: null,
+      closedAt: null,
+      apprecId: null,
+    }));
+  }
+
+  /** Records that `condition` was raised for these (locked) expectations. */
+  async markRaised(tx: LedgerTx, condition: DueCondition, keys: readonly { msgId: string; receiverHerId: number }[], at: Date): Promise<number> {
+    if (keys.length === 0) return 0;
+    const { count } = await tx.receiptExpectation.updateMany({
+      where: { OR: keys.map((k) => ({ msgId: k.msgId, receiverHerId: k.receiverHerId })) },
+      data: condition === 'warning' ? { warnedAt: at } : { overdueMarkedAt: at },
+    });
+    return count;
+  }
+
+  async list(db: Db, f: ExpectationFilter): Promise<ExpectationRow[]> {
+    const status =
+      f.status === 'overdue'
+        ? { status: 'OPEN' as const, overdueMarkedAt: { not: null } }
+        : f.status === 'warning'
+          ? { status: 'OPEN' as const, warnedAt: { not: null }, overdueMarkedAt: null }
+          : f.status
+            ? { status: f.status }
+            : {};
+    const rows = await db.receiptExpectation.findMany({
+      where: {
+        ...status,
+        ...(f.receiverHerId !== undefined ? { receiverHerId: f.receiverHerId } : {}),
+        ...(f.visibleTo ? { OR: [{ senderHerId: { in: [...f.visibleTo] } }, { receiverHerId: { in: [...f.visibleTo] } }] } : {}),
+      },
+      orderBy: [{ openedAt: 'desc' }, { msgId: 'asc' }, { receiverHerId: 'asc' }],
+      take: f.limit,
+    });
+    return rows.map(toRow);
+  }
+
+  /** Open and overdue expectations per receiver, for the gauges. */
+  async countsByReceiver(db: Db): Promise<{ receiverHerId: number; open: number; overdue: number }[]> {
+    const rows = await db.$queryRaw<{ receiver_her_id: number; open: bigint; overdue: bigint }[]>`
+      SELECT receiver_her_id, count(*) AS open, count(*) FILTER (WHERE overdue_marked_at IS NOT NULL) AS overdue
+      FROM receipt_expectation WHERE status = 'OPEN' GROUP BY receiver_her_id`;
+    return rows.map((r) => ({ receiverHerId: Number(r.receiver_her_id), open: Number(r.open), overdue: Number(r.overdue) }));
+  }
+}
+
+function toRow(r: {
+  msgId: string; receiverHerId: number; conversationId: string; senderHerId: number; msgType: string; genDate: Date; status: ExpectationStatus;
+  openedAt: Date; warnDueAt: Date; overdueAt: Date; warnedAt: Date | null; overdueMarkedAt: Date | null; closedAt: Date | null; apprecId: string | null; errors: unknown;
+}): ExpectationRow {
+  return { ...r, errors: Array.isArray(r.errors) ? (r.errors as ReceiptErrorEntry[]) : null };
+}
+
+/** Plain data to Prisma's JSON input type (it wants an index-signature type). */
+function toJson(value: unknown): never {
+  return JSON.parse(JSON.stringify(value)) as never;
+}

@@ -1,0 +1,12 @@
+export { OffsetClock, ManualClock, systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { APPREC_MSG_TYPE, conditionOfStatus } from './receipt.model.js';
+export type { ExpectationSnapshot, ExpectationStatus, ReceiptCondition, ReceiptErrorEntry } from './receipt.model.js';
+export { ReceiptErrorCodes } from './receipt-error.codes.js';
+export { DEFAULT_OVERDUE_AFTER_MS, DEFAULT_WARN_AFTER_MS, ReceiptDeadlinePolicy } from './receipt-deadline.policy.js';
+export type { DueCondition, ReceiptDeadlines } from './receipt-deadline.policy.js';
+export { deterministicUuid, receiptEventId, unmatchedEventId } from './receipt-event.ids.js';
+export { fromAppRec, issueDateMatches, readAppRec } from './apprec.reader.js';
+export type { ReceivedAppRec } from './apprec.reader.js';
+export { correlateAppRec, messageStatusAfterReceipts } from './apprec.correlator.js';
+export type { Correlation, CorrelationInput, UnmatchedReason } from './apprec.correlator.js';
