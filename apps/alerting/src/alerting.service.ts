@@ -1,0 +1,19 @@
+import { Topics } from '@hub/contracts';
+import { AlertingModule, alertingSettings } from '@hub/alerting-feature';
+import type { ServiceDefinition } from '@hub/service-host';
+
+/**
+ * Alerting: notices to the parties' meldingsansvarlige (e-mail, webhook) for rejected,
+ * refused, undeliverable, unacknowledged and overdue messages, unmatched AppRecs,
+ * expiring certificates and downtime; the downtime API and silence detection.
+ */
+export const alertingService: ServiceDefinition<typeof alertingSettings> = {
+  name: 'alerting',
+  settings: alertingSettings,
+  module: (config, kafka) => AlertingModule.forRoot({ config, kafka }),
+  consumerGroup: 'alerting',
+  produces: [],
+};
+
+/** The topics alerting consumes (created by the Kafka transport before it subscribes). */
+export const alertingConsumes = [Topics.MessagesRejected, Topics.MessagesRefused, Topics.DispatchFailed, Topics.ReceiptStatus];

@@ -1,0 +1,4 @@
+import { runService } from '@hub/service-host';
+import { alertingService } from './alerting.service.js';
+
+await runService(alertingService);

@@ -1,0 +1,11 @@
+export { ALERT_POLICIES, AlertConditions, HUB_OPERATIONS, remindedConditions } from './alert.conditions.js';
+export type { AlertCondition, AlertConditionPolicy, AlertSeverity } from './alert.conditions.js';
+export { AlertKeys } from './alert-dedupe.keys.js';
+export { ALL_CLEAR_NOTES, AlertDrafts, allClearText, errorLines, reminderText, safeText } from './alert.drafts.js';
+export type { AlertDraft, DowntimeKindName, DowntimeRef, ErrorRef, MessageRef, PartyRef } from './alert.drafts.js';
+export { certificateExpiryFinding, certificateExpiryFindings } from './certificate-expiry.policy.js';
+export type { CertificateExpiryFinding, CertificatePurposeName, PartyCertificateRef } from './certificate-expiry.policy.js';
+export { InboxDrainMonitor } from './inbox-drain.monitor.js';
+export type { InboxDrainState, InboxSample } from './inbox-drain.monitor.js';
+export { AlertingErrorCodes, parseDowntimeRequest } from './downtime.request.js';
+export type { DowntimeRequest } from './downtime.request.js';
