@@ -1,0 +1,155 @@
+// Starts the whole hub on one machine with embedded defaults, for `npm start`,
+// `npm run demo` and end-to-end tests: the broker (unless KAFKA_BROKERS), the
+// database (DATABASE_URL, else the local server, else embedded PGlite), migrations,
+// test PKI, registry seed and credentials, then every service in apps/ as its own
+// process. Needs the compiled output (npm run build) and the alias hook loaded
+// (node --import ./tools/runtime/register.mjs).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isListening, startEmbeddedPostgres } from './embedded-postgres.mjs';
+import { root, setupHub } from './setup.mjs';
+
+const require = createRequire(import.meta.url);
+
+/** Fixed ports (docs/delivery-design.md); a service not listed gets the next free one from 3020. */
+const PORTS = {
+  intake: 3000,
+  validation: 3001,
+  crypto: 3002,
+  dispatch: 3003,
+  'receipt-tracker': 3004,
+  alerting: 3005,
+  'hospital-epj': 3010,
+  'gerica-adapter': 3011,
+  'profil-adapter': 3012,
+};
+/** Start order: the pipeline first, the EPJs that talk to it last. */
+const ORDER = Object.keys(PORTS);
+
+export function portVariable(service) {
+  return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
+/** Services with a main.ts, in start order. */
+export function discoverServices() {
+  const found = fs.readdirSync(path.join(root, 'apps')).filter((name) => fs.existsSync(path.join(root, 'apps', name, 'src', 'main.ts')));
+  const rank = (s) => (ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
+  return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Chooses the database: the given URL, DATABASE_URL, else the local server, else embedded PGlite. */
+async function chooseDatabase(log, given) {
+  if (given) return { url: given, stop: async () => undefined, kind: 'given' };
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined, kind: 'DATABASE_URL' };
+  const { DEFAULT_DATABASE_URL } = require('../db/migrate.cjs');
+  if (await isListening('127.0.0.1', 5432)) return { url: DEFAULT_DATABASE_URL, stop: async () => undefined, kind: 'local server' };
+  log('no PostgreSQL at 127.0.0.1:5432 and no DATABASE_URL: starting embedded PGlite (.data/pglite)');
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/pglite') });
+  return { ...pg, kind: 'embedded PGlite' };
+}
+
+/**
+ * @param {{
+ *   log?: (m: string) => void,
+ *   env?: Record<string,string>,        extra environment for every service (e.g. KAFKA_TOPIC_PREFIX)
+ *   services?: string[],                 which services (default: every app with a main.ts)
+ *   quietServices?: boolean,             drop the services' stdout (JSON logs)
+ *   databaseUrl?: string, pkiDir?: string, credentialsFile?: string,
+ *   portBase?: number,                   shift every default port (tests run beside a dev hub)
+ * }} opts
+ */
+export async function startHub(opts = {}) {
+  const log = opts.log ?? ((m) => process.stdout.write(`[hub] ${m}\n`));
+  const started = Date.now();
+  const kafka = require('../kafka/kafka.cjs');
+  log('starting Kafka …');
+  const { brokers, startedByUs } = await kafka.start({ log });
+  log('preparing the database …');
+  const db = await chooseDatabase(log, opts.databaseUrl);
+  log(`database: ${db.kind} (${new URL(db.url).pathname.slice(1)})`);
+  const setup = await setupHub({ databaseUrl: db.url, log, pkiDir: opts.pkiDir, credentialsFile: opts.credentialsFile });
+
+  const baseEnv = {
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    DATABASE_URL: db.url,
+    PKI_DIR: setup.pkiDir,
+    CREDENTIALS_FILE: setup.credentialsFile,
+    INTAKE_URL: `http://127.0.0.1:${PORTS.intake}`,
+    PATIENT_KEY_SECRET: process.env.PATIENT_KEY_SECRET ?? setup.patientKeySecret,
+    // Without a configured mail server, alert notices are written to the log.
+    SMTP_URL: process.env.SMTP_URL ?? 'log:',
+    ...opts.env,
+  };
+  const services = opts.services ?? discoverServices();
+  const shift = (opts.portBase ?? 3000) - 3000;
+  let nextPort = 3020 + shift;
+  const ports = Object.fromEntries(
+    services.map((s) => [s, Number(opts.env?.[portVariable(s)] ?? (opts.portBase ? undefined : process.env[portVariable(s)]) ?? (PORTS[s] !== undefined ? PORTS[s] + shift : nextPort++))]),
+  );
+  for (const s of services) baseEnv[portVariable(s)] = String(ports[s]);
+  baseEnv.INTAKE_URL = `http://127.0.0.1:${ports.intake ?? PORTS.intake}`;
+
+  const children = new Map();
+  let stopping = false;
+  const hub = {
+    brokers,
+    databaseUrl: db.url,
+    ports,
+    credentialsFile: setup.credentialsFile,
+    pkiDir: setup.pkiDir,
+    env: baseEnv,
+    children,
+    /** Starts (or restarts) one service process. */
+    startService(name) {
+      const proc = spawn(process.execPath, ['--import', './tools/runtime/register.mjs', `dist/apps/${name}/src/main.js`], {
+        cwd: root,
+        env: baseEnv,
+        stdio: ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],
+      });
+      const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
+      children.set(name, { proc, exited, port: ports[name] });
+      exited.then((how) => {
+        if (!stopping && children.get(name)?.proc === proc) log(`${name} exited (${how})`);
+      });
+      return proc;
+    },
+    waitForReady: (name, timeoutMs) => waitForReady(name, ports[name], timeoutMs),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      for (const c of children.values()) c.proc.kill('SIGTERM');
+      await Promise.all([...children.values()].map((c) => c.exited));
+      await db.stop();
+      if (startedByUs) await kafka.stop({ log });
+    },
+  };
+
+  try {
+    for (const s of services) hub.startService(s);
+    for (const s of services) {
+      await hub.waitForReady(s);
+      log(`${s.padEnd(16)} http://127.0.0.1:${ports[s]}   /health/ready  /metrics${s === 'intake' ? '  /docs (OpenAPI)' : ''}`);
+    }
+  } catch (err) {
+    await hub.stop();
+    throw err;
+  }
+  log(`hub ready in ${((Date.now() - started) / 1000).toFixed(1)} s — API http://127.0.0.1:${ports.intake ?? PORTS.intake}/v1, brokers ${brokers}`);
+  return hub;
+}
+
+async function waitForReady(name, port, timeoutMs = 90000) {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`${name} not ready on port ${port} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
