@@ -33,7 +33,14 @@ export function createKafka(opts: KafkaConnectionOptions): Kafka {
  * in-flight request per connection for idempotence to hold.
  */
 export function createIdempotentProducer(kafka: Kafka, extra: Partial<ProducerConfig> = {}): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, ...extra });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // The murmur2-compatible default (Java-client partitioning), chosen explicitly.
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    ...extra,
+  });
 }
 
 export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<ConsumerConfig> = {}): Consumer {

@@ -13,7 +13,7 @@ const handled: string[] = [];
 class ProbeHandler {
   @EventPattern<Pick<HubEventMap, typeof Topics.ReceiptStatus.name>>(Topics.ReceiptStatus.name)
   async on(@Payload() p: HubEventMap[typeof Topics.ReceiptStatus.name]): Promise<void> {
-    if (p.receiverHerId === 13) throw new HubError('TEST.PERMANENT_FAILURE', 'this one is refused');
+    if (String(p.receiverHerId) === '13') throw new HubError('TEST.PERMANENT_FAILURE', 'this one is refused');
     handled.push(p.msgId);
   }
 }
@@ -46,8 +46,8 @@ describe('runService', () => {
   it('keeps a handler HubError code all the way to the dead-letter topic (the filter is applied)', async () => {
     const producer = app.get(HubProducer);
     const base = { eventId: '', conversationId: 'c-probe', occurredAt: new Date().toISOString(), status: 'ok' as const };
-    await producer.publish(Topics.ReceiptStatus, { ...base, eventId: 'e-13', msgId: 'm-13', receiverHerId: 13 } as never);
-    await producer.publish(Topics.ReceiptStatus, { ...base, eventId: 'e-1', msgId: 'm-1', receiverHerId: 1 } as never);
+    await producer.publish(Topics.ReceiptStatus, { ...base, eventId: 'e-13', msgId: 'm-13', receiverHerId: '13' } as never);
+    await producer.publish(Topics.ReceiptStatus, { ...base, eventId: 'e-1', msgId: 'm-1', receiverHerId: '1' } as never);
     const [dead] = await readRecords(testKafka(), Topics.ReceiptStatus.deadLetter, 1);
     expect(dead.headers[HubHeaders.ErrorCode]).toBe('TEST.PERMANENT_FAILURE');
     expect(dead.headers[HubHeaders.Attempts]).toBe('1');
