@@ -4,7 +4,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const services = ['intake', 'validation', 'crypto', 'dispatch', 'receipt-tracker', 'alerting', 'simulators', 'tools', 'e2e'];
+const services = ['intake', 'validation', 'crypto', 'dispatch', 'receipt-tracker', 'alerting', 'simulators', 'tools'];
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.nx/**', '.data/**', 'coverage/**', 'infra/**', 'k8s/**'] },
@@ -34,6 +34,8 @@ export default [
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             ...services.map((s) => ({ sourceTag: `scope:${s}`, onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'] })),
+            // End-to-end tests drive the whole hub, simulators included.
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],
