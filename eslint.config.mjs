@@ -4,7 +4,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const services = ['intake', 'validation', 'crypto', 'dispatch', 'receipt-tracker', 'alerting', 'simulators', 'tools'];
+const services = ['intake', 'validation', 'crypto', 'dispatch', 'receipt-tracker', 'alerting', 'simulators', 'ops-console', 'tools'];
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.nx/**', '.data/**', 'coverage/**', 'infra/**', 'k8s/**'] },

@@ -8,7 +8,7 @@ export interface StartedHub {
   credentialsFile: string;
   pkiDir: string;
   env: Record<string, string>;
-  children: Map<string, { proc: ChildProcess; exited: Promise<number | string | null>; port: number }>;
+  children: Map<string, { proc: ChildProcess; exited: Promise<number | string | null>; port: number; exitedWith?: number | string | null }>;
   startService(name: string): ChildProcess;
   waitForReady(name: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;

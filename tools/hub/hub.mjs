@@ -21,6 +21,7 @@ const PORTS = {
   dispatch: 3003,
   'receipt-tracker': 3004,
   alerting: 3005,
+  'ops-console': 3006,
   'hospital-epj': 3010,
   'gerica-adapter': 3011,
   'profil-adapter': 3012,
@@ -79,6 +80,7 @@ export async function startHub(opts = {}) {
     CREDENTIALS_FILE: setup.credentialsFile,
     INTAKE_URL: `http://127.0.0.1:${PORTS.intake}`,
     PATIENT_KEY_SECRET: process.env.PATIENT_KEY_SECRET ?? setup.patientKeySecret,
+    DOCUMENT_KEY: process.env.DOCUMENT_KEY ?? setup.documentKey,
     // Without a configured mail server, alert notices are written to the log.
     SMTP_URL: process.env.SMTP_URL ?? 'log:',
     ...opts.env,
@@ -91,6 +93,8 @@ export async function startHub(opts = {}) {
   );
   for (const s of services) baseEnv[portVariable(s)] = String(ports[s]);
   baseEnv.INTAKE_URL = `http://127.0.0.1:${ports.intake ?? PORTS.intake}`;
+  baseEnv.RECEIPT_TRACKER_URL = `http://127.0.0.1:${ports['receipt-tracker'] ?? PORTS['receipt-tracker']}`;
+  baseEnv.ALERTING_URL = `http://127.0.0.1:${ports.alerting ?? PORTS.alerting}`;
 
   const children = new Map();
   let stopping = false;
@@ -110,13 +114,15 @@ export async function startHub(opts = {}) {
         stdio: ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],
       });
       const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-      children.set(name, { proc, exited, port: ports[name] });
+      const child = { proc, exited, port: ports[name], exitedWith: undefined };
+      exited.then((how) => (child.exitedWith = how));
+      children.set(name, child);
       exited.then((how) => {
         if (!stopping && children.get(name)?.proc === proc) log(`${name} exited (${how})`);
       });
       return proc;
     },
-    waitForReady: (name, timeoutMs) => waitForReady(name, ports[name], timeoutMs),
+    waitForReady: (name, timeoutMs) => waitForReady(name, ports[name], timeoutMs, () => children.get(name)?.exitedWith),
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -141,9 +147,11 @@ export async function startHub(opts = {}) {
   return hub;
 }
 
-async function waitForReady(name, port, timeoutMs = 90000) {
+async function waitForReady(name, port, timeoutMs = 150000, exitedWith = () => undefined) {
   const started = Date.now();
   for (;;) {
+    // A process that died while starting will never answer: say so at once.
+    if (exitedWith() !== undefined) throw new Error(`${name} exited (${exitedWith()}) before it was ready`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return;
     } catch {

@@ -14,12 +14,13 @@ export const defaults = {
   pkiDir: path.join(root, '.data/pki'),
   credentialsFile: path.join(root, '.data/secrets/credentials.json'),
   patientKeyFile: path.join(root, '.data/secrets/patient-key-secret'),
+  documentKeyFile: path.join(root, '.data/secrets/document-key'),
   seedFile: path.join(root, 'infra/partners/telemark.json'),
 };
 
 /**
- * @param {{ databaseUrl: string, pkiDir?: string, credentialsFile?: string, seedFile?: string, log?: (m: string) => void }} opts
- * @returns {Promise<{ parties: number, credentialsFile: string, pkiDir: string }>}
+ * @param {{ databaseUrl: string, pkiDir?: string, credentialsFile?: string, seedFile?: string, patientKeyFile?: string, documentKeyFile?: string, log?: (m: string) => void }} opts
+ * @returns {Promise<{ parties: number, credentialsFile: string, pkiDir: string, patientKeySecret: string, documentKey: string }>}
  */
 export async function setupHub(opts) {
   const log = opts.log ?? (() => undefined);
@@ -55,15 +56,17 @@ export async function setupHub(opts) {
     const creds = await ensureCredentials(registry, seed, credentialsFile);
     log(`credentials: ${creds.issued} issued, ${creds.kept} kept (${path.relative(root, credentialsFile)})`);
     const patientKeySecret = ensurePatientKeySecret(opts.patientKeyFile ?? defaults.patientKeyFile);
-    return { parties: count, credentialsFile, pkiDir, patientKeySecret };
+    const documentKey = ensurePatientKeySecret(opts.documentKeyFile ?? defaults.documentKeyFile);
+    return { parties: count, credentialsFile, pkiDir, patientKeySecret, documentKey };
   } finally {
     await db.$disconnect();
   }
 }
 
 /**
- * The HMAC key for patient lookup keys: made once per installation (32 random
- * bytes), kept in a 0600 file, never in the repo. Production supplies its own.
+ * The HMAC key for patient lookup keys, and the same way the AES-256-GCM key of the
+ * encrypted document store (DOCUMENT_KEY): made once per installation (32 random
+ * bytes, base64url), kept in a 0600 file, never in the repo. Production supplies its own.
  */
 function ensurePatientKeySecret(file) {
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();

@@ -121,17 +121,19 @@ describe('dispatch service (real broker, fresh database)', () => {
     const second = await sealed(conversationId, [BAMBLE]);
     await waitFor(() => on(Topics.DispatchFailed.name, second.msgId).length === 1, 30000, 'held notice');
     expect(on(Topics.DispatchFailed.name, first.msgId)[0].value).toMatchObject({ held: true, receiverHerId: BAMBLE, errors: [{ code: 'DISPATCH.RECEIVER_DOWN' }] });
+    await waitFor(async () => (await stages(first.msgId)).length === 2, 10000, 'the held stage committed');
     expect(await stages(first.msgId)).toEqual(['accepted', 'held']);
     expect(tails[InboxTopic.nameFor(BAMBLE)].records.filter((r) => [first.msgId, second.msgId].includes(r.value.msgId as string))).toEqual([]);
-    expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })).toBe(2);
+    // The held notice is published inside the transaction that holds it: the commit may land a moment later.
+    await waitFor(async () => (await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })) === 2, 10000, 'both held rows');
 
     await registry.setStatus(Number(BAMBLE), 'ACTIVE', null);
     await waitFor(() => inbox(BAMBLE, second.msgId).length === 1, 30000, 'release');
     const delivered = tails[InboxTopic.nameFor(BAMBLE)].records.filter((r) => [first.msgId, second.msgId].includes(r.value.msgId as string));
     expect(delivered.map((r) => r.value.msgId)).toEqual([first.msgId, second.msgId]);
+    await waitFor(async () => (await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })) === 0, 10000, 'held rows released');
     expect(await stages(first.msgId)).toEqual(['accepted', 'held', 'dispatched']);
     expect((await ledger.trace(second.msgId))!.message.status).toBe('DELIVERED');
-    expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })).toBe(0);
   });
 
   it('reports an unknown receiver as a failed delivery, not held', async () => {

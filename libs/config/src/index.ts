@@ -2,4 +2,16 @@ export { ConfigError } from './config.error.js';
 export type { ConfigIssue } from './config.error.js';
 export { loadConfig, setting } from './config.loader.js';
 export type { ConfigOf, Setting } from './config.loader.js';
-export { databaseUrl, durationMs, httpPort, kafkaBrokers, kafkaClientId, kafkaTopicPrefix, logLevel } from './settings.js';
+export {
+  databaseUrl,
+  durationMs,
+  httpHost,
+  httpPort,
+  kafkaBrokers,
+  kafkaClientId,
+  kafkaSslCaFile,
+  kafkaSslCertFile,
+  kafkaSslKeyFile,
+  kafkaTopicPrefix,
+  logLevel,
+} from './settings.js';

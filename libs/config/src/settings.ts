@@ -51,3 +51,15 @@ export function durationMs(variable: string, defaultMs: number) {
  * lets a test run or a second environment share a cluster without crosstalk.
  */
 export const kafkaTopicPrefix = setting('KAFKA_TOPIC_PREFIX', z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''));
+
+/** Address the HTTP server binds to: loopback on a workstation, 0.0.0.0 in a pod. */
+export const httpHost = setting('HTTP_HOST', z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'expected an IP address').default('127.0.0.1'));
+
+/**
+ * Mutual TLS to the brokers (Strimzi listener with tls authentication): PEM files
+ * mounted from the cluster CA secret and the service's KafkaUser secret. All three
+ * or none.
+ */
+export const kafkaSslCaFile = setting('KAFKA_SSL_CA_FILE', z.string().min(1).optional());
+export const kafkaSslCertFile = setting('KAFKA_SSL_CERT_FILE', z.string().min(1).optional());
+export const kafkaSslKeyFile = setting('KAFKA_SSL_KEY_FILE', z.string().min(1).optional(), { secret: true });

@@ -2,6 +2,7 @@ import { HubHeaders, type TopicDefinition } from '@hub/contracts';
 import { HubError, HubErrorCodes, containsPersonId, maskPersonIds } from '@hub/errors';
 import { getLogger, metricsRegistry } from '@hub/observability';
 import { Counter } from 'prom-client';
+import { reportConsumerLag } from './consumer-lag.metrics.js';
 import { createConsumer, headersToRecord, type Consumer, type Kafka, type KafkaMessage } from './kafka.adapter.js';
 import type { HubProducer } from './hub.producer.js';
 import { logicalName, physicalName } from './topic.namespace.js';
@@ -62,9 +63,10 @@ export class HubConsumer {
   private stopping = false;
   private running = false;
   private joined: Promise<void> = Promise.resolve();
+  private stopLagReport?: () => Promise<void>;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly producer: HubProducer,
     private readonly opts: HubConsumerOptions,
   ) {
@@ -110,6 +112,7 @@ export class HubConsumer {
       },
     });
     this.running = true;
+    this.stopLagReport = reportConsumerLag({ kafka: this.kafka, group: this.opts.groupId, topics: () => [...this.handlers.keys()] });
   }
 
   /** Resolves once the group has assigned partitions to this member (call after start()). */
@@ -128,6 +131,8 @@ export class HubConsumer {
   /** Graceful stop: finishes the event in hand (kafkajs waits for eachMessage), commits, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.stopLagReport?.();
+    this.stopLagReport = undefined;
     await this.consumer.disconnect();
     this.running = false;
   }
@@ -193,7 +198,7 @@ export class HubConsumer {
     // A poison event may carry a person number in its key: do not copy it on.
     const key = containsPersonId(originalKey) ? 'redacted' : originalKey;
     await this.producer.sendRecords([{ topic: physicalName(def.deadLetter), key, value: message.value ?? Buffer.alloc(0), headers }]);
-    deadLetters.inc({ topic, group: this.opts.groupId, code: err.code });
+    deadLetters.inc({ topic: logicalName(topic), group: this.opts.groupId, code: err.code });
     this.log.error('event dead-lettered', { topic, partition, offset: message.offset, deadLetter: def.deadLetter, code: err.code, attempts });
   }
 }

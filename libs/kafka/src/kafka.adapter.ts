@@ -11,6 +11,8 @@ export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer };
 export interface KafkaConnectionOptions {
   brokers: string[];
   clientId: string;
+  /** Mutual TLS (PEM contents): the cluster CA, this client's certificate and key. */
+  ssl?: { ca: string; cert: string; key: string };
   /** Connection timeout per broker, ms. */
   connectionTimeout?: number;
 }
@@ -21,6 +23,7 @@ export function createKafka(opts: KafkaConnectionOptions): Kafka {
     clientId: opts.clientId,
     brokers: opts.brokers,
     connectionTimeout: opts.connectionTimeout ?? 3000,
+    ...(opts.ssl ? { ssl: { ca: [opts.ssl.ca], cert: opts.ssl.cert, key: opts.ssl.key, rejectUnauthorized: true } } : {}),
     logLevel: kafkajs.logLevel.WARN,
     logCreator: kafkaLogCreator,
     retry: { initialRetryTime: 200, retries: 8 },

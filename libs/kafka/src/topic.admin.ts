@@ -15,6 +15,7 @@ const log = getLogger('TopicAdmin');
  */
 export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: { withDeadLetters?: boolean } = {}): Promise<string[]> {
   const wanted = opts.withDeadLetters === false ? defs : withDeadLetters(defs);
+  if (wanted.length === 0) return [];
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -23,7 +24,9 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
     if (missing.length === 0) return [];
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        // Our own waitForLeaders below: kafkajs' waiting can leak an unhandled
+        // UNKNOWN_TOPIC_OR_PARTITION rejection when several services create topics at once.
+        waitForLeaders: false,
         topics: missing.map((d) => ({
           topic: physicalName(d.name),
           numPartitions: d.partitions,
@@ -35,10 +38,30 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
       // Another service created some of them between listTopics and createTopics.
       if (!isAlreadyExists(err)) throw err;
     }
+    await waitForLeaders(admin, missing.map((d) => physicalName(d.name)));
     log.info('topics created', { topics: missing.map((d) => physicalName(d.name)) });
     return missing.map((d) => d.name);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * createTopics' own waitForLeaders answers once the controller has leaders; a busy
+ * broker can still answer "does not host this topic-partition" to the first fetch or
+ * produce for a moment after. Wait until metadata shows a leader for every partition.
+ */
+async function waitForLeaders(admin: ReturnType<Kafka['admin']>, topics: string[], timeoutMs = 30000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch {
+      // metadata not there yet
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`no partition leaders for ${topics.join(', ')} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
