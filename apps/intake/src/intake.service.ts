@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, databaseUrl, httpPort, setting, type ConfigOf } from '@hub/config';
 import { Topics } from '@hub/contracts';
+import { DEFAULT_HELD_AFTER_MS, DocumentVault } from '@hub/documents';
 import { IntakeModule } from '@hub/intake';
 import { getLogger } from '@hub/observability';
 import type { ServiceDefinition } from '@hub/service-host';
@@ -14,11 +15,24 @@ const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
  */
 export const DEV_PATIENT_KEY_SECRET = 'dev-only-patient-key-secret-NOT-FOR-PRODUCTION';
 
+/**
+ * DEVELOPMENT ONLY. The document key used when DOCUMENT_KEY is unset and NODE_ENV is not
+ * `production` (where it is refused): documents encrypted with it are readable by anyone with
+ * the source. 32 bytes, hex.
+ */
+export const DEV_DOCUMENT_KEY = Buffer.from('dev-only-document-key-NOT-FOR-PROD', 'utf8').subarray(0, 32).toString('hex');
+
 export const intakeSettings = {
   httpPort: httpPort('INTAKE_PORT', 3000),
   databaseUrl,
   /** HMAC secret of the ledger's patient keys (PatientKeyHasher): at least 32 bytes. */
   patientKeySecret: setting('PATIENT_KEY_SECRET', z.string().min(32, 'must be at least 32 characters').optional(), { secret: true }),
+  /** AES-256-GCM key of the encrypted document store (message_document): 32 bytes, base64 or hex. */
+  documentKey: setting('DOCUMENT_KEY', z.string().optional(), { secret: true }),
+  /** Earlier document keys, comma-separated, still needed to read documents stored before a rotation. */
+  previousDocumentKeys: setting('DOCUMENT_KEYS_PREVIOUS', z.string().optional(), { secret: true }),
+  /** A delivery held (receiver down) longer than this makes the message printable for manual handling. */
+  manualFallbackHeldAfterMs: setting('MANUAL_FALLBACK_HELD_AFTER_MS', z.coerce.number().int().nonnegative().default(DEFAULT_HELD_AFTER_MS)),
   nodeEnv: setting('NODE_ENV', z.string().default('development')),
   /** Largest request body / document in bytes; default 10 MB, the validator's limit. */
   bodyLimitBytes: setting('INTAKE_BODY_LIMIT_BYTES', z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT)),
@@ -34,6 +48,25 @@ export function patientKeySecretOf(config: Pick<ConfigOf<typeof intakeSettings>,
   return DEV_PATIENT_KEY_SECRET;
 }
 
+/** The document vault from DOCUMENT_KEY (+ DOCUMENT_KEYS_PREVIOUS), or the marked development key; refused in production. */
+export function documentVaultOf(config: Pick<ConfigOf<typeof intakeSettings>, 'documentKey' | 'previousDocumentKeys' | 'nodeEnv'>): DocumentVault {
+  const previous = (config.previousDocumentKeys ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  let current = config.documentKey;
+  if (!current) {
+    if (config.nodeEnv === 'production') {
+      throw new ConfigError([{ variable: 'DOCUMENT_KEY', message: 'required when NODE_ENV=production (the development default is refused)' }]);
+    }
+    getLogger('IntakeService').warn('DOCUMENT_KEY is not set: using the DEVELOPMENT document key; never run production like this');
+    current = DEV_DOCUMENT_KEY;
+  }
+  try {
+    return DocumentVault.fromSecrets(current, previous);
+  } catch (err) {
+    const variable = String((err as { metadata?: { variable?: unknown } }).metadata?.variable ?? 'DOCUMENT_KEY');
+    throw new ConfigError([{ variable, message: 'must be 32 bytes as 64 hex characters or base64 (43-44 characters)' }]);
+  }
+}
+
 /** Intake: the hub's front door (REST API, OpenAPI docs, the EPJ event topic). */
 export const intakeService: ServiceDefinition<typeof intakeSettings> = {
   name: 'intake',
@@ -43,6 +76,8 @@ export const intakeService: ServiceDefinition<typeof intakeSettings> = {
       kafka,
       databaseUrl: config.databaseUrl,
       patientKeySecret: patientKeySecretOf(config),
+      documents: documentVaultOf(config),
+      manualFallbackHeldAfterMs: config.manualFallbackHeldAfterMs,
       bodyLimitBytes: config.bodyLimitBytes,
     }),
   produces: [Topics.MessagesAccepted, Topics.AppRecsSubmitted, Topics.EpjEvents],

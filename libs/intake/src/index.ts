@@ -1,6 +1,6 @@
 export { IntakeModule, LEDGER_CLIENT, databaseReadiness } from './intake.module.js';
 export type { IntakeModuleOptions } from './intake.module.js';
-export { MessageIntake, PUBLISHED_STAGE, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
+export { CONVERSATION_READ_ACTION, MessageIntake, PUBLISHED_STAGE, TRACE_READ_ACTION, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
 export type { IntakeReceipt, IntakeTopics, MessageIntakeOptions } from './message-intake.service.js';
 export { IntakeErrorCodes, HTTP_STATUS_OF, intakeError } from './intake.errors.js';
 export type { IntakeErrorCode } from './intake.errors.js';

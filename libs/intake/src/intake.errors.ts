@@ -1,3 +1,5 @@
+import { AUTH_HTTP_STATUS } from '@hub/api-auth';
+import { DOCUMENT_HTTP_STATUS } from '@hub/documents';
 import { HubError } from '@hub/errors';
 
 /** Stable codes of the intake API (HTTP bodies, dead-letter headers, the trace). */
@@ -26,6 +28,9 @@ export type IntakeErrorCode = (typeof IntakeErrorCodes)[keyof typeof IntakeError
 
 /** HTTP status per intake code; a retriable HubError without an entry is 503, anything else 500. */
 export const HTTP_STATUS_OF: Readonly<Record<string, number>> = {
+  // The shared access policy (AUTH.FORBIDDEN_READ …) and the manual fallback (DOCUMENTS.*).
+  ...AUTH_HTTP_STATUS,
+  ...DOCUMENT_HTTP_STATUS,
   [IntakeErrorCodes.AuthMissing]: 401,
   [IntakeErrorCodes.AuthInvalid]: 401,
   [IntakeErrorCodes.ForbiddenSender]: 403,

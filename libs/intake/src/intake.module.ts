@@ -1,10 +1,12 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { DocumentVault, ManualFallback } from '@hub/documents';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
 import { PatientKeyHasher, createLedgerClient, type LedgerClient } from '@hub/ledger';
 import { ObservabilityModule, type ReadinessCheck } from '@hub/observability';
 import { PartyRegistry } from '@hub/registry';
 import { BearerAuthGuard } from './http/bearer-auth.guard.js';
 import { INTAKE_HTTP_OPTIONS, IntakeHttpPipeline, type IntakeHttpOptions } from './http/http-pipeline.setup.js';
+import { MessageDocumentController } from './http/message-document.controller.js';
 import { MessagesController } from './http/messages.controller.js';
 import { PartiesController } from './http/parties.controller.js';
 import { epjEventsController } from './kafka/epj-events.controller.js';
@@ -27,6 +29,14 @@ export interface IntakeModuleOptions {
   topics?: IntakeTopics;
   /** The EPJ event topic to consume; the catalogue's unless a test points elsewhere. */
   epjEventsTopic?: string;
+  /**
+   * Encryption at rest of the documents (DOCUMENT_KEY). With it every recorded document is kept
+   * encrypted in `message_document` and `GET /v1/messages/{msgId}/document.pdf` serves the
+   * manual-fallback printout; without it (tests of other things) no document is kept.
+   */
+  documents?: DocumentVault;
+  /** A held delivery older than this makes its message printable (MANUAL_FALLBACK_HELD_AFTER_MS; default 1 h). */
+  manualFallbackHeldAfterMs?: number;
 }
 
 @Injectable()
@@ -50,9 +60,10 @@ export function databaseReadiness(db: LedgerClient): ReadinessCheck {
 @Module({})
 export class IntakeModule {
   static forRoot(options: IntakeModuleOptions): DynamicModule {
-    const controllers = [MessagesController, PartiesController];
+    const controllers = [MessagesController, MessageDocumentController, PartiesController];
     const db = options.db ?? createLedgerClient(options.databaseUrl);
-    const httpOptions: IntakeHttpOptions = { bodyLimitBytes: options.bodyLimitBytes, controllers, dependencies: [MessageIntake, PartyRegistry] };
+    const httpOptions: IntakeHttpOptions = { bodyLimitBytes: options.bodyLimitBytes, controllers, dependencies: [MessageIntake, PartyRegistry, ManualFallback] };
+    const documents = options.documents;
     return {
       module: IntakeModule,
       imports: [
@@ -73,8 +84,26 @@ export class IntakeModule {
           provide: MessageIntake,
           inject: [PartyRegistry, HubProducer, PatientKeyHasher],
           useFactory: (registry: PartyRegistry, producer: HubProducer, patientKeys: PatientKeyHasher) =>
-            new MessageIntake({ db, registry, producer, patientKeys, maxBytes: options.bodyLimitBytes, ...(options.topics ? { topics: options.topics } : {}) }),
+            new MessageIntake({
+              db,
+              registry,
+              producer,
+              patientKeys,
+              maxBytes: options.bodyLimitBytes,
+              ...(options.topics ? { topics: options.topics } : {}),
+              ...(documents ? { documents } : {}),
+            }),
         },
+        ...(documents
+          ? [
+              {
+                provide: ManualFallback,
+                inject: [PartyRegistry],
+                useFactory: (registry: PartyRegistry) =>
+                  new ManualFallback({ db, vault: documents, registry, ...(options.manualFallbackHeldAfterMs !== undefined ? { heldAfterMs: options.manualFallbackHeldAfterMs } : {}) }),
+              },
+            ]
+          : []),
         BearerAuthGuard,
         { provide: INTAKE_HTTP_OPTIONS, useValue: httpOptions },
         IntakeHttpPipeline,

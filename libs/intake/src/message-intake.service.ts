@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppRecSubmitted, EpjMessageEvent, IntakeSource, MessageAccepted, TopicDefinition } from '@hub/contracts';
 import { Topics } from '@hub/contracts';
+import { AccessLog } from '@hub/api-auth';
+import { storeMessageDocument, type DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
 import type { HubProducer, OutgoingRecord } from '@hub/kafka';
 import { EventOutcome, MessageLedger, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
-import { getLogger } from '@hub/observability';
+import { HubMetrics, getLogger } from '@hub/observability';
 import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
 import { buildEventMessage, readEpjEvent, type BuiltEventMessage } from './event-message.builder.js';
-import { IntakeErrorCodes, intakeError } from './intake.errors.js';
+import { HTTP_STATUS_OF, IntakeErrorCodes, intakeError } from './intake.errors.js';
 import { intakeMessages, type IntakeOutcome } from './intake.metrics.js';
 import { isUuid, readSubmittedDocument, type SubmittedDocument } from './submitted-document.reader.js';
 
@@ -33,7 +35,17 @@ export interface MessageIntakeOptions {
   maxBytes: number;
   topics?: IntakeTopics;
   now?: () => Date;
+  /**
+   * Encrypts each recorded document into `message_document` in the recording transaction
+   * (manual fallback, docs/manual-fallback.md). Without it no document is kept (tests that do
+   * not need one); the service always passes it.
+   */
+  documents?: DocumentVault;
 }
+
+/** `access_log.action` of the trace and conversation reads. */
+export const TRACE_READ_ACTION = 'message.trace';
+export const CONVERSATION_READ_ACTION = 'conversation.read';
 
 /** The `processed_event` stage that marks a message's events as published. */
 export const PUBLISHED_STAGE = 'intake-published';
@@ -57,6 +69,8 @@ interface Prepared {
   originalMsgId?: string;
   kind: 'MsgHead' | 'AppRec';
   xml: string;
+  /** The document's bytes as received (XML submissions), stored encrypted instead of `xml`. */
+  received?: Uint8Array;
   contentHash: string;
 }
 
@@ -112,10 +126,13 @@ export class MessageIntake {
   private readonly log = getLogger(MessageIntake.name);
   private readonly ledger: MessageLedger;
   private readonly topics: IntakeTopics;
+  private readonly accessLog: AccessLog;
 
   constructor(private readonly opts: MessageIntakeOptions) {
     this.ledger = new MessageLedger(opts.db);
+    this.accessLog = new AccessLog(opts.db);
     this.topics = opts.topics ?? { accepted: Topics.MessagesAccepted, appRecs: Topics.AppRecsSubmitted };
+    HubMetrics.declareStage('intake');
   }
 
   private now(): Date {
@@ -133,7 +150,7 @@ export class MessageIntake {
       const caller = this.requireSender(principal, doc.senderHerIds);
       const xml = Buffer.from(body).toString('utf8');
       const contentHash = sha256(body);
-      const prepared = await this.prepareDocument(doc, xml, contentHash);
+      const prepared: Prepared = { ...(await this.prepareDocument(doc, xml, contentHash)), received: body };
       return this.accept(caller, idempotencyKey, contentHash, source, async (existingMsgId) => {
         if (existingMsgId !== undefined && existingMsgId !== prepared.msgId) {
           // Same key, same bytes, but the first request recorded another MsgId: cannot happen
@@ -169,8 +186,12 @@ export class MessageIntake {
     });
   }
 
-  /** The message's trace, if the principal is its sender or one of its receivers. */
+  /** The message's trace, if the principal is its sender or one of its receivers (access-logged, refusals too). */
   async trace(principal: Principal, msgId: string) {
+    return this.audited(principal, TRACE_READ_ACTION, msgId, () => this.traceOf(principal, msgId));
+  }
+
+  private async traceOf(principal: Principal, msgId: string) {
     if (!isUuid(msgId)) throw intakeError(IntakeErrorCodes.InvalidMsgId, 'msgId is not a UUID', { kodeverk8221: 'E10' });
     const trace = await this.ledger.trace(msgId.toLowerCase());
     if (!trace) throw intakeError(IntakeErrorCodes.UnknownMessage, 'no message with this msgId', { details: { msgId } });
@@ -181,8 +202,15 @@ export class MessageIntake {
     return { message, events: trace.events };
   }
 
-  /** The messages of a conversation in the order intake accepted them, with their status. */
+  /**
+   * The messages of a conversation in the order intake accepted them, with their status
+   * (access-logged with the conversation id, which is the MsgId of its first message).
+   */
   async conversation(principal: Principal, conversationId: string) {
+    return this.audited(principal, CONVERSATION_READ_ACTION, conversationId, () => this.conversationOf(principal, conversationId));
+  }
+
+  private async conversationOf(principal: Principal, conversationId: string) {
     const rows = await this.query('conversation', () =>
       this.opts.db.message.findMany({ where: { conversationId }, orderBy: [{ createdAt: 'asc' }, { msgId: 'asc' }] }),
     );
@@ -209,11 +237,37 @@ export class MessageIntake {
 
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * Runs a read and writes who read what to the access log: `200`, or the refusal's status and
+   * code. A granted read that cannot be logged is not answered (503): the log must be complete.
+   */
+  private async audited<T>(principal: Principal, action: string, id: string, read: () => Promise<T>): Promise<T> {
+    const msgId = isUuid(id) ? id.toLowerCase() : null;
+    let result: T;
+    try {
+      result = await read();
+    } catch (err) {
+      const error = HubError.from(err);
+      const status = HTTP_STATUS_OF[error.code] ?? (error.retriable ? 503 : 500);
+      await this.accessLog
+        .record(principal, action, `${status} ${error.code}`.slice(0, 32), msgId)
+        .catch((logErr) => this.log.error('could not write the access log for a refused read', { action, msgId, err: String(logErr) }));
+      throw err;
+    }
+    try {
+      await this.accessLog.record(principal, action, '200', msgId);
+    } catch (err) {
+      throw intakeError(IntakeErrorCodes.Unavailable, 'the access log is unavailable: the read is not answered unlogged; try again', { retriable: true, cause: err });
+    }
+    return result;
+  }
+
   private async counted(
     labels: () => { msgType?: string; senderHerId?: number } | undefined,
     work: () => Promise<IntakeReceipt & { replayed?: boolean }>,
   ): Promise<IntakeReceipt> {
     let outcome: IntakeOutcome = 'failed';
+    const stopStage = HubMetrics.startStage('intake');
     try {
       const { replayed, ...receipt } = await work();
       outcome = replayed ? 'replayed' : 'accepted';
@@ -224,6 +278,11 @@ export class MessageIntake {
     } finally {
       const l = labels();
       intakeMessages.inc({ type: l?.msgType ?? 'unknown', sender: l?.senderHerId ? String(l.senderHerId) : 'unknown', outcome });
+      stopStage();
+      // The partner label is the sending organisation, and only a registered one: a label never
+      // holds an arbitrary number taken from the input.
+      const org = l?.senderHerId ? await this.opts.registry.findByAnyHerId(l.senderHerId).catch(() => null) : null;
+      HubMetrics.message({ stage: 'intake', type: l?.msgType ?? 'unknown', partner: org ? String(org.herId) : 'unknown', outcome });
     }
   }
 
@@ -427,6 +486,8 @@ export class MessageIntake {
           detail: { kind: doc.kind, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
         });
         if (!recorded) return false;
+        // The document, encrypted, in the same transaction: recorded ⇔ printable for manual fallback.
+        if (this.opts.documents) await storeMessageDocument(tx, this.opts.documents, doc.msgId, doc.received ?? doc.xml);
         if (key !== undefined) {
           const { count } = await tx.idempotencyKey.createMany({
             data: [{ senderHerId: caller.partyHerId, key, requestHash, msgId: doc.msgId }],

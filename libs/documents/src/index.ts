@@ -1,0 +1,14 @@
+export { DocumentVault } from './document.vault.js';
+export type { SealedDocument } from './document.vault.js';
+export { documentKeyOf, parseDocumentKey } from './document-key.js';
+export type { DocumentKey } from './document-key.js';
+export { DOCUMENT_HTTP_STATUS, DocumentErrorCodes, documentError } from './document.errors.js';
+export type { DocumentErrorCode } from './document.errors.js';
+export { DEFAULT_HELD_AFTER_MS, decideFallback } from './fallback-eligibility.policy.js';
+export type { FallbackDecision, FallbackFacts, FallbackReason } from './fallback-eligibility.policy.js';
+export { contentLines, labelOf, modelNode, viewNode } from './content-lines.js';
+export type { ContentLine, ContentLineOptions, ContentNode } from './content-lines.js';
+export { footerText, formatOsloTime, renderManualFallbackPdf } from './manual-fallback.pdf.js';
+export type { ManualFallbackView, ReceiverStatus, RenderOptions } from './manual-fallback.pdf.js';
+export { DOCUMENT_PDF_ACTION, ManualFallback, receiptStatusText, storeMessageDocument } from './manual-fallback.service.js';
+export type { DocumentStoreDb, FallbackPdf, ManualFallbackOptions } from './manual-fallback.service.js';
