@@ -16,4 +16,4 @@ export const alertingService: ServiceDefinition<typeof alertingSettings> = {
 };
 
 /** The topics alerting consumes (created by the Kafka transport before it subscribes). */
-export const alertingConsumes = [Topics.MessagesRejected, Topics.MessagesRefused, Topics.DispatchFailed, Topics.ReceiptStatus];
+export const alertingConsumes = [Topics.MessagesRejected, Topics.MessagesRefused, Topics.DispatchFailed, Topics.ReceiptStatus, Topics.MessagesDispatched];

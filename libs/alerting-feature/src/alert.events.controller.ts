@@ -1,6 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Topics, type DispatchFailed, type HubEventMap, type MessageErrorDetail, type MessageRefused, type MessageRejected, type ReceiptStatusChanged } from '@hub/contracts';
+import {
+  Topics, type DispatchFailed, type HubEventMap, type MessageDispatched, type MessageErrorDetail, type MessageRefused, type MessageRejected, type ReceiptStatusChanged,
+} from '@hub/contracts';
 import { AlertDrafts, AlertKeys, HUB_OPERATIONS, type ErrorRef } from '@hub/alerting';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { getLogger } from '@hub/observability';
@@ -57,6 +59,26 @@ export class AlertEventsController {
     }
     const ctx = await this.context.read(p);
     await this.outbox.raise(AlertDrafts.dispatchFailed({ message: ctx.message, receiverHerId: Number(p.receiverHerId), errors: errorRefs(p.errors), to: ctx.notify }));
+  }
+
+  /**
+   * A DIALOG_AVVIK ("Tilbakemelding om feil i mottatt melding") delivered to a party means its
+   * own message was misdirected (or faulty) and will get no AppRec: tell that party's
+   * meldingsansvarlig (DOMAIN.md §7). Every other delivery is ignored here.
+   */
+  @EventPattern<Pick<HubEventMap, typeof Topics.MessagesDispatched.name>>(Topics.MessagesDispatched.name)
+  async onDispatched(@Payload() p: MessageDispatched): Promise<void> {
+    if (p?.msgType !== 'DIALOG_AVVIK') return;
+    requireFields(p, Topics.MessagesDispatched.name);
+    // The AVVIK's sender is the party reporting; its receiver is the sender of the reported message.
+    const ctx = await this.context.read({ msgId: p.msgId, conversationId: p.conversationId, senderHerId: p.senderHerId, receiverHerId: p.receiverHerId });
+    const to = ctx.message.receiver?.herId;
+    if (to === undefined) {
+      this.log.warn('DIALOG_AVVIK to a party not in the registry: no alert', { msgId: p.msgId, receiver: p.receiverHerId });
+      return;
+    }
+    const originalMsgId = await this.context.refToParent(p.msgId);
+    await this.outbox.raise(AlertDrafts.messageMisdirected({ avvik: ctx.message, originalMsgId, to }));
   }
 
   @EventPattern<Pick<HubEventMap, typeof Topics.ReceiptStatus.name>>(Topics.ReceiptStatus.name)

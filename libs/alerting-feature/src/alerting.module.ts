@@ -13,6 +13,7 @@ import { AlertingHttpController } from './alerting.http.controller.js';
 import { ALERTING_CLOCK, ALERTING_CONFIG, ALERTING_DB, type Clock } from './alerting.tokens.js';
 import { CertificateExpiryScanner } from './certificate-expiry.scanner.js';
 import { DowntimeService } from './downtime.service.js';
+import { usePartiesForMetrics } from './party.metrics.js';
 import { MessageContextReader } from './message-context.reader.js';
 import { SilenceDetector } from './silence.detector.js';
 
@@ -34,9 +35,13 @@ class AlertingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(AlertChannels) private readonly channels: AlertChannels,
     @Inject(ALERTING_DB) private readonly db: LedgerClient,
     @Inject('ALERTING_TIMERS') private readonly timers: boolean,
+    @Inject(PARTY_REGISTRY) private readonly registry: PartyRegistry,
   ) {}
 
+  private detachMetrics?: () => void;
+
   onApplicationBootstrap(): void {
+    this.detachMetrics = usePartiesForMetrics(() => this.registry.listParties());
     if (!this.timers) return;
     this.outbox.start();
     this.certs.start();
@@ -44,6 +49,7 @@ class AlertingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.detachMetrics?.();
     await Promise.all([this.outbox.stop(), this.certs.stop(), this.silence.stop()]);
     this.channels.close();
     await this.db.$disconnect();

@@ -21,3 +21,5 @@ export { ALERTING_HTTP_STATUS, AlertingHttpController } from './alerting.http.co
 export type { AlertView } from './alerting.http.controller.js';
 export { AlertEventsController } from './alert.events.controller.js';
 export { alertSendFailures, alertsTotal, partyDownGauge } from './alerting.metrics.js';
+export { certificateExpiryGauge, partyUpGauge, usePartiesForMetrics } from './party.metrics.js';
+export type { PartyMetricsSubject } from './party.metrics.js';

@@ -70,6 +70,16 @@ export class MessageContextReader {
     };
   }
 
+  /** RefToParent of a recorded message (the message a DIALOG_AVVIK reports), or null. */
+  async refToParent(msgId: string): Promise<string | null> {
+    if (!UUID.test(msgId)) return null;
+    try {
+      return (await this.db.message.findUnique({ where: { msgId }, select: { refToParent: true } }))?.refToParent ?? null;
+    } catch (err) {
+      throw new HubError(HubErrorCodes.DependencyUnavailable, `ledger read failed: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+  }
+
   /** The recorded unmatched AppRec an `unmatched` event is about (by AppRec id or by OriginalMsgId). */
   async unmatched(ref: string, senderHerId: number): Promise<{ apprecId: string; originalMsgId: string | null; senderHerId: number } | null> {
     try {

@@ -28,4 +28,6 @@ export const AlertKeys = {
   partyDownPrefix: (downtimeId: bigint | number | string) => `party-down:${downtimeId}:`,
   partySuspectedDown: (downtimeId: bigint | number | string, to: Recipient) => `party-suspected-down:${downtimeId}:${to}`,
   partySuspectedDownPrefix: (downtimeId: bigint | number | string) => `party-suspected-down:${downtimeId}:`,
+  /** One per DIALOG_AVVIK and recipient (the sender of the message it reports). */
+  messageMisdirected: (avvikMsgId: string, to: Recipient) => `message-misdirected:${avvikMsgId}:${to}`,
 } as const;

@@ -23,6 +23,11 @@ export const AlertConditions = {
   PartyDown: 'party-down',
   /** A party stopped answering or draining its inbox (silence detection). */
   PartySuspectedDown: 'party-suspected-down',
+  /**
+   * A receiver sent back a DIALOG_AVVIK "Tilbakemelding om feil i mottatt melding" (e.g. "Feil
+   * adressat"): the sender's message was not taken in there and never gets an AppRec (DOMAIN.md §7).
+   */
+  MessageMisdirected: 'message-misdirected',
 } as const;
 
 export type AlertCondition = (typeof AlertConditions)[keyof typeof AlertConditions];
@@ -53,6 +58,7 @@ export const ALERT_POLICIES: Readonly<Record<AlertCondition, AlertConditionPolic
   'cert-expiring': { severity: 'warning', remind: false, resolvable: false },
   'party-down': { severity: 'warning', remind: false, resolvable: true },
   'party-suspected-down': { severity: 'critical', remind: true, resolvable: true },
+  'message-misdirected': { severity: 'critical', remind: false, resolvable: false },
 };
 
 /** Conditions that get one reminder while unresolved. */

@@ -176,6 +176,34 @@ export const AlertDrafts = {
     );
   },
 
+  /**
+   * A receiver answered the party's message with a DIALOG_AVVIK (Tilbakemelding om feil i mottatt
+   * melding, kodeverk 8117): the message was not taken in and gets no AppRec. `avvik` is the
+   * DIALOG_AVVIK (its sender is the receiver that reports), `originalMsgId` the reported message.
+   */
+  messageMisdirected(args: { avvik: MessageRef; originalMsgId: string | null; to: number }): AlertDraft {
+    const { avvik: a } = args;
+    const original = args.originalMsgId ?? 'ukjent (se ConversationRef i tilbakemeldingen)';
+    return draft(
+      AlertConditions.MessageMisdirected,
+      AlertKeys.messageMisdirected(a.msgId, args.to),
+      args.to,
+      args.originalMsgId ?? a.msgId,
+      `Feil adressat: ${who(a.sender)} har ikke tatt inn melding ${original}`,
+      [
+        `${who(a.sender)} melder «Tilbakemelding om feil i mottatt melding» (DIALOG_AVVIK, kodeverk 8117, f.eks. «Feil adressat»).`,
+        'Meldingen er IKKE lagt inn i mottakers journal og får ingen applikasjonskvittering.',
+        '',
+        `Meldingen det gjelder (MsgId): ${original}`,
+        `Tilbakemeldingen (DIALOG_AVVIK) MsgId: ${a.msgId}`,
+        `Samtale (ConversationRef): ${a.conversationId ?? 'ukjent'}`,
+        ...(a.genDate ? [`Sendt (GenDate): ${iso(a.genDate)}`] : []),
+        '',
+        'Hva gjør jeg: les tilbakemeldingen i fagsystemet, finn riktig mottaker og send meldingen på nytt dit. ' + MANUAL_HANDLING,
+      ],
+    );
+  },
+
   /** A negative AppRec (status 2) came back. */
   receiptRejected(args: { message: MessageRef; receiverHerId: number; errors: readonly ErrorRef[]; to: number }): AlertDraft {
     const { message: m } = args;

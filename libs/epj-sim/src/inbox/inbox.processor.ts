@@ -9,16 +9,31 @@ import type { AddressableParty } from '../documents/party-address.js';
 import { deterministicUuid } from '../ids/deterministic-id.js';
 import type { MessageSubmitter } from '../intake/intake.client.js';
 import type { EpjSystem, Journal } from '../journal/journal.store.js';
+import type { HoldRecord, MessageHoldStore } from '../journal/message-hold.store.js';
 import type { SentOnce } from '../journal/sent-once.store.js';
 import type { PatientRegister } from '../patients/patient.register.js';
 import type { VendorImport } from '../vendor-import/vendor-import.port.js';
 import type { EnvelopeOpener } from './envelope-opener.port.js';
+import { buildFeilAdressatAvvikXml, avvikMsgIdFor } from './misdirected-message.avvik.js';
 
 export const InboxErrorCodes = {
   NotOurInbox: 'EPJ.NOT_OUR_INBOX',
   EnvelopeUnreadable: 'EPJ.ENVELOPE_UNREADABLE',
   DocumentUnreadable: 'EPJ.DOCUMENT_UNREADABLE',
 } as const;
+
+/** Reason codes of held and quarantined messages (HoldRecord.reason.code). */
+export const HoldReasons = {
+  /** Addressed to another organisation: quarantined, DIALOG_AVVIK "Feil adressat" to the sender. */
+  Misdirected: 'EPJ.MISDIRECTED',
+  /** Addressed to another organisation, but the signature did not verify: quarantined, nobody told automatically. */
+  MisdirectedUnverified: 'EPJ.MISDIRECTED_UNVERIFIED',
+  /** The patient is not in the receiver's register: held for manual linking (warn-and-hold). */
+  UnknownPatient: 'EPJ.UNKNOWN_PATIENT',
+} as const;
+
+/** What a receiver does with a patient it does not know (docs/simulators.md). */
+export type UnknownPatientPolicy = 'warn-and-hold' | 'reject';
 
 /** One AppRec the EPJ decided on (and sent, or had sent before). */
 export interface AppRecSent {
@@ -31,11 +46,18 @@ export interface AppRecSent {
 }
 
 export interface InboxOutcome {
-  readonly kind: 'filed' | 'already-filed' | 'not-filed' | 'not-addressed-to-us' | 'apprec-received';
+  /**
+   * - `held`: positive AppRec, waiting for manual linking (unknown patient), not filed;
+   * - `quarantined`: addressed to another organisation, no AppRec, DIALOG_AVVIK to the sender;
+   * - `ignored`: the party is configured silent (fault injection): nothing filed or answered.
+   */
+  readonly kind: 'filed' | 'already-filed' | 'not-filed' | 'not-addressed-to-us' | 'apprec-received' | 'held' | 'quarantined' | 'ignored';
   readonly msgId?: string;
   readonly msgType?: string;
   readonly apprecs: readonly AppRecSent[];
   readonly warnings: readonly string[];
+  /** The DIALOG_AVVIK sent back for a misdirected message. */
+  readonly avvik?: { readonly msgId: string; readonly sentNow: boolean };
 }
 
 /** What a follow-up hook gets after a message was filed (first time or again on redelivery). */
@@ -65,11 +87,19 @@ export interface InboxProcessorOptions {
   readonly patients?: PatientRegister;
   /** Keyed hash for `journal_entry.patient_key`; omitted = null. */
   readonly patientKeyOf?: (personId: string) => string | null;
-  readonly rejectUnknownPatient?: boolean;
+  /** Unknown patient policy per party (organisation HER-id); default `warn-and-hold`. */
+  readonly unknownPatientPolicy?: (partyHerId: number) => UnknownPatientPolicy;
+  /** Held (unknown patient) and quarantined (misdirected) messages; required for those duties. */
+  readonly holds?: MessageHoldStore;
+  /** Fault injection: parties whose EPJ never answers (their deliveries are consumed and dropped). */
+  readonly silentParties?: ReadonlySet<number>;
+  readonly now?: () => Date;
   readonly softwareName?: string;
   readonly hooks?: InboxHooks;
 }
 
+const NOT_ADDRESSED_TO_US = 'NO_APPREC.NOT_ADDRESSED_TO_US';
+const UNKNOWN_PATIENT = 'PATIENT.UNKNOWN';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const herIdsOf = (o: Organisation | undefined): string[] =>
   o ? [...o.idents.filter((i: Ident) => i.typeId.v?.trim() === 'HER').map((i) => i.id.trim()), ...herIdsOf(o.organisation)] : [];
@@ -98,6 +128,11 @@ export class InboxProcessor {
     const ids = { msgId: delivery.msgId, conversationId: delivery.conversationId, party: party.herId, eventId: delivery.eventId };
     if (String(delivery.receiverHerId) !== String(party.herId)) {
       throw new HubError(InboxErrorCodes.NotOurInbox, `delivery for ${delivery.receiverHerId} in the inbox of ${party.herId}`);
+    }
+    if (this.opts.silentParties?.has(party.herId)) {
+      // Simulates an EPJ that never answers: the sender's receipt stays open until the deadlines.
+      this.log.warn('silent party: delivery dropped without filing or AppRec (fault injection)', { ...ids, msgType: delivery.msgType });
+      return { kind: 'ignored', msgId: delivery.msgId, msgType: delivery.msgType, apprecs: [], warnings: ['EPJ.SILENT_PARTY: configured never to answer'] };
     }
     const opened = await this.opts.opener.open(delivery);
     const document = opened.ok ? opened.document : opened.unverifiedDocument;
@@ -132,14 +167,15 @@ export class InboxProcessor {
 
     let decisions: { receiverHerId: string; status: '1' | '2'; errors: readonly string[]; appRec: AppRec; xml: string }[];
     let warnings: readonly string[];
+    const policy = this.opts.unknownPatientPolicy?.(party.herId) ?? 'warn-and-hold';
     if (!opened.ok) {
       decisions = this.signatureRejections(party, message, { code: opened.code8221, text: shortReason(opened.reason) }, newId);
       warnings = [`${opened.errorCode}: ${opened.reason}`];
     } else {
       const r = receiveMessage(document, delivery.eventId, { ...initialReceiverState(), chains: this.chains.get(party.herId) ?? new Map() }, {
         knownServices: new Set([party.herId, ...party.services.map((s) => s.herId)].map(String)),
-        knownPatients: this.opts.patients?.knownPatients(),
-        rejectUnknownPatient: this.opts.rejectUnknownPatient,
+        knownPatients: this.opts.patients?.knownPatients(party.herId),
+        rejectUnknownPatient: policy === 'reject',
         softwareName: this.opts.softwareName ?? `samhandling-hub ${this.opts.system} simulator`,
         newId,
       }, this.opts.validate);
@@ -149,12 +185,18 @@ export class InboxProcessor {
     }
 
     if (decisions.length === 0) {
-      this.log.warn('no AppRec: not addressed to us or sender unknown', { ...ids, msgType, warnings });
+      if (warnings.some((w) => w.startsWith(NOT_ADDRESSED_TO_US)) || (!opened.ok && !addressedToUs(party, message))) {
+        return this.quarantineMisdirected(party, message, document, opened.ok, warnings, ids);
+      }
+      this.log.warn('no AppRec: sender unknown', { ...ids, msgType, warnings });
       return { kind: 'not-addressed-to-us', msgId, msgType, apprecs: [], warnings };
     }
 
-    // A positive AppRec means "received and readable in the EPJ": file before acknowledging.
+    // A positive AppRec means "received and readable in the EPJ": file (or hold) before acknowledging.
     const positive = decisions.some((d) => d.status === '1');
+    if (positive && warnings.some((w) => w.startsWith(UNKNOWN_PATIENT))) {
+      return this.holdForLinking(party, message, document, decisions, warnings, ids);
+    }
     let filing: { filed: boolean } | undefined;
     if (positive) {
       filing = await this.opts.importer.import({
@@ -171,6 +213,73 @@ export class InboxProcessor {
     const kind = !positive ? 'not-filed' : filing?.filed ? 'filed' : 'already-filed';
     this.log.info('inbox message processed', { ...ids, msgType, kind, apprecs: apprecs.map((a) => ({ id: a.id, status: a.status, errors: a.errors, sentNow: a.sentNow })) });
     return { kind, msgId, msgType, apprecs, warnings };
+  }
+
+  /**
+   * A message for another organisation (ARV §5.3, DOMAIN.md §7): never filed, no AppRec; kept in
+   * quarantine with the reason, and — when its signature verified, so the sender is known — a
+   * DIALOG_AVVIK "Feil adressat" goes back to the sender through the hub, once (MsgId and
+   * Idempotency-Key derived from the received MsgId; remembered as `<system>.avvik-sent`).
+   */
+  private async quarantineMisdirected(
+    party: AddressableParty, message: HubMessage, document: string, verified: boolean, warnings: readonly string[], ids: Record<string, unknown>,
+  ): Promise<InboxOutcome> {
+    const info = message.msgInfo;
+    const msgType = info.type.v?.trim() ?? '';
+    const addressedTo = herIdsOf(info.receiver.organisation);
+    const canTell = verified && info.patient !== undefined && herIdsOf(info.sender.organisation).length > 0;
+    const avvikMsgId = canTell ? avvikMsgIdFor(party.herId, info.msgId) : undefined;
+    const record: HoldRecord = {
+      kind: 'quarantine', system: this.opts.system, partyHerId: party.herId, msgId: info.msgId, msgType,
+      senderHerId: herIdsOf(info.sender.organisation).at(-1) ?? '',
+      reason: verified
+        ? { code: HoldReasons.Misdirected, text: `addressed to HER-id ${addressedTo.join('/') || '(none)'}, not to ${party.herId}` }
+        : { code: HoldReasons.MisdirectedUnverified, text: `addressed to HER-id ${addressedTo.join('/') || '(none)'}; signature not verified, sender not told` },
+      warnings: [...warnings], receivedAt: (this.opts.now?.() ?? new Date()).toISOString(), addressedTo,
+      ...(avvikMsgId ? { avvikMsgId } : {}),
+    };
+    if (!this.opts.holds) throw new HubError('EPJ.NO_HOLD_STORE', 'a misdirected message needs a quarantine store', { retriable: false });
+    const first = await this.opts.holds.put(record, document);
+    let avvik: InboxOutcome['avvik'];
+    if (avvikMsgId) {
+      const stage = `${this.opts.system}.avvik-sent`;
+      if (await this.opts.sentOnce.wasSent(stage, avvikMsgId)) {
+        avvik = { msgId: avvikMsgId, sentNow: false };
+      } else {
+        const xml = buildFeilAdressatAvvikXml(message, party);
+        const receipt = await this.opts.submitter.submitXml(party.herId, xml, avvikMsgId);
+        await this.opts.sentOnce.markSent(stage, avvikMsgId);
+        avvik = { msgId: avvikMsgId, sentNow: true };
+        this.log.info('DIALOG_AVVIK "Feil adressat" sent', { ...ids, avvikMsgId, avvikConversationId: receipt.conversationId, to: record.senderHerId });
+      }
+    }
+    this.log.warn('misdirected message quarantined: no AppRec, not filed', { ...ids, msgType, addressedTo, firstTime: first, reason: record.reason.code, avvikMsgId });
+    return { kind: 'quarantined', msgId: info.msgId, msgType, apprecs: [], warnings, ...(avvik ? { avvik } : {}) };
+  }
+
+  /**
+   * An unknown patient under `warn-and-hold`: the message is received and readable in the EPJ
+   * (its manual-linking queue, AR §3.3.4), so the AppRec is positive; it is held — not filed, no
+   * follow-up (no INNLEGGELSESRAPPORT for a patient nobody has linked) — with a warning.
+   */
+  private async holdForLinking(
+    party: AddressableParty, message: HubMessage, document: string,
+    decisions: readonly { receiverHerId: string; status: '1' | '2'; errors: readonly string[]; appRec: AppRec; xml: string }[],
+    warnings: readonly string[], ids: Record<string, unknown>,
+  ): Promise<InboxOutcome> {
+    const info = message.msgInfo;
+    const msgType = info.type.v?.trim() ?? '';
+    if (!this.opts.holds) throw new HubError('EPJ.NO_HOLD_STORE', 'an unknown patient needs a hold store for manual linking', { retriable: false });
+    const first = await this.opts.holds.put({
+      kind: 'held', system: this.opts.system, partyHerId: party.herId, msgId: info.msgId, msgType,
+      senderHerId: herIdsOf(info.sender.organisation).at(-1) ?? '',
+      reason: { code: HoldReasons.UnknownPatient, text: 'patient not found in the patient register: link manually, then file' },
+      warnings: [...warnings], receivedAt: (this.opts.now?.() ?? new Date()).toISOString(),
+    }, document);
+    const apprecs: AppRecSent[] = [];
+    for (const d of decisions) apprecs.push(await this.sendAppRec(party, d, ids));
+    this.log.warn('unknown patient: message held for manual linking', { ...ids, msgType, firstTime: first, apprecs: apprecs.map((a) => ({ id: a.id, status: a.status })) });
+    return { kind: 'held', msgId: info.msgId, msgType, apprecs, warnings };
   }
 
   private async recordAppRec(party: AddressableParty, appRec: AppRec): Promise<InboxOutcome> {
@@ -218,6 +327,13 @@ export class InboxProcessor {
     const pid = message.msgInfo.patient?.idents.find((i) => /^\d{11}$/.test(i.id.trim()))?.id.trim();
     return pid && this.opts.patientKeyOf ? this.opts.patientKeyOf(pid) : null;
   }
+}
+
+/** Is any receiver (primary or copy) of the document one of the party's HER-ids? */
+function addressedToUs(party: AddressableParty, message: HubMessage): boolean {
+  const ours = new Set([party.herId, ...party.services.map((s) => s.herId)].map(String));
+  const info = message.msgInfo;
+  return [info.receiver.organisation, ...info.otherReceivers.map((r) => r.organisation)].some((o) => herIdsOf(o).some((h) => ours.has(h)));
 }
 
 /** `OT` must be short and shown to a user; never a person number. */

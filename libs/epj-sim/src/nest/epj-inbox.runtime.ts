@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigOf } from '@hub/config';
 import { InboxTopic, type InboxDelivery } from '@hub/contracts';
@@ -8,12 +9,13 @@ import { PatientKeyHasher, createLedgerClient, type LedgerClient } from '@hub/le
 import { getLogger } from '@hub/observability';
 import { PloValidator } from '@hub/plo';
 import { PartyRegistry, type PartyRecord } from '@hub/registry';
-import { InboxProcessor, type InboxHooks } from '../inbox/inbox.processor.js';
+import { InboxProcessor, type InboxHooks, type UnknownPatientPolicy } from '../inbox/inbox.processor.js';
 import { SealEnvelopeOpener } from '../inbox/seal-envelope.opener.js';
 import type { EnvelopeOpener } from '../inbox/envelope-opener.port.js';
 import { CredentialsFile } from '../intake/credentials.file.js';
 import { IntakeClient, type MessageSubmitter } from '../intake/intake.client.js';
 import { JournalStore, type EpjSystem } from '../journal/journal.store.js';
+import { FileMessageHoldStore, type MessageHoldStore } from '../journal/message-hold.store.js';
 import { LedgerSentOnce, type SentOnce } from '../journal/sent-once.store.js';
 import { PatientRegister } from '../patients/patient.register.js';
 import type { epjSimSettings } from '../settings/epj-sim.settings.js';
@@ -28,6 +30,8 @@ export interface EpjDeps {
   readonly sentOnce: SentOnce;
   readonly submitter: MessageSubmitter;
   readonly registry: PartyRegistry;
+  /** Held (unknown patient) and quarantined (misdirected) messages: `<EPJ_DATA_DIR>/<system>/<herId>/{held,quarantine}/`. */
+  readonly holds: MessageHoldStore;
 }
 
 export interface EpjInboxRuntimeOptions {
@@ -68,14 +72,18 @@ export class EpjInboxRuntime implements OnApplicationBootstrap, BeforeApplicatio
     const sentOnce = new LedgerSentOnce(db);
     const submitter = new IntakeClient(config.intakeUrl, new CredentialsFile(config.credentialsFile));
     const registry = new PartyRegistry(db);
-    const deps: EpjDeps = { db, journal, sentOnce, submitter, registry };
+    const holds = new FileMessageHoldStore(path.resolve(config.epjDataDir));
+    const deps: EpjDeps = { db, journal, sentOnce, submitter, registry, holds };
     const validator = await PloValidator.create();
     const hasher = config.patientKeySecret ? new PatientKeyHasher(config.patientKeySecret) : undefined;
-    const patients = new PatientRegister(config.knownPatientsFile ? await readKnownPatients(config.knownPatientsFile) : undefined);
+    const patients = config.knownPatientsFile ? await readPatientRegister(config.knownPatientsFile) : new PatientRegister();
+    const rejecting = new Set(config.unknownPatientRejectParties);
+    const unknownPatientPolicy = (herId: number): UnknownPatientPolicy => (rejecting.has(herId) ? 'reject' : config.unknownPatient);
     const opener = opts.opener ?? (await lazyOpener(config.pkiDir));
     const processor = new InboxProcessor({
       system: opts.system, opener, validate: (xml) => validator.validate(xml), importer: opts.importer(deps), journal, submitter, sentOnce, patients,
-      patientKeyOf: hasher ? (pid) => hasher.keyOf(pid) : undefined, rejectUnknownPatient: config.rejectUnknownPatient, hooks: opts.hooks?.(deps),
+      patientKeyOf: hasher ? (pid) => hasher.keyOf(pid) : undefined, unknownPatientPolicy, holds, silentParties: new Set(config.silentParties),
+      hooks: opts.hooks?.(deps),
     });
     return new EpjInboxRuntime(opts, deps, processor);
   }
@@ -117,10 +125,14 @@ export class EpjInboxRuntime implements OnApplicationBootstrap, BeforeApplicatio
   }
 }
 
-async function readKnownPatients(file: string): Promise<string[]> {
-  const list: unknown = JSON.parse(await readFile(file, 'utf8'));
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new HubError('EPJ.BAD_PATIENT_REGISTER', `${file}: expected a JSON array of person ids`);
-  return list;
+async function readPatientRegister(file: string): Promise<PatientRegister> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new HubError('EPJ.BAD_PATIENT_REGISTER', `${file}: ${(err as Error).message}`);
+  }
+  return PatientRegister.fromJson(value, file);
 }
 
 /** The PKI may be written after the simulator started (npm run setup): read it on first use. */

@@ -71,7 +71,7 @@ describe('Gerica adapter against the real broker and a fresh database', () => {
         vendor: 'gerica', kafka,
         config: {
           databaseUrl: db.url, intakeUrl: intake.url, pkiDir: path.join(dir, 'pki'), credentialsFile: path.join(dir, 'credentials.json'),
-          epjDataDir: path.join(dir, 'epj'), knownPatientsFile: undefined, rejectUnknownPatient: false, patientKeySecret: undefined, httpPort: 0,
+          epjDataDir: path.join(dir, 'epj'), knownPatientsFile: undefined, unknownPatient: 'warn-and-hold', unknownPatientRejectParties: [], silentParties: [], patientKeySecret: undefined, httpPort: 0,
         },
       }),
       { logger: false },

@@ -18,12 +18,21 @@ export interface StaysContext {
 export class StaysController {
   constructor(@Inject(STAYS) private readonly ctx: StaysContext) {}
 
-  /** Starts `count` stays (1–1000), across `municipalities` (HER-ids) or all Gerica and Profil ones. */
+  /**
+   * Starts `count` stays (1–1000), across `municipalities` (HER-ids) or all Gerica and Profil
+   * ones; `steps` runs only the first messages of the chain, `replyTimeoutMs` shortens the waits.
+   */
   @Post()
   @HttpCode(202)
-  async start(@Body() body: { count?: unknown; municipalities?: unknown }): Promise<{ stays: StayView[] }> {
+  async start(@Body() body: { count?: unknown; municipalities?: unknown; steps?: unknown; replyTimeoutMs?: unknown }): Promise<{ stays: StayView[] }> {
     const count = Number(body?.count ?? 1);
     if (!Number.isInteger(count) || count < 1 || count > 1000) throw new BadRequestException({ code: 'EPJ.BAD_STAY_REQUEST', message: 'count must be an integer 1–1000' });
+    const steps = body?.steps === undefined ? undefined : Number(body.steps);
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new BadRequestException({ code: 'EPJ.BAD_STAY_REQUEST', message: 'steps must be a positive integer' });
+    const replyTimeoutMs = body?.replyTimeoutMs === undefined ? undefined : Number(body.replyTimeoutMs);
+    if (replyTimeoutMs !== undefined && (!Number.isInteger(replyTimeoutMs) || replyTimeoutMs < 0 || replyTimeoutMs > 3_600_000)) {
+      throw new BadRequestException({ code: 'EPJ.BAD_STAY_REQUEST', message: 'replyTimeoutMs must be an integer 0–3600000' });
+    }
     let candidates = await this.ctx.municipalities();
     if (body?.municipalities !== undefined) {
       const wanted = body.municipalities;
@@ -34,7 +43,7 @@ export class StaysController {
       candidates = candidates.filter((m) => ids.has(m.herId));
     }
     if (candidates.length === 0) throw new BadRequestException({ code: 'EPJ.NO_MUNICIPALITIES', message: 'no Gerica/Profil municipality in the registry' });
-    return { stays: (await this.ctx.runner()).start(count, candidates) };
+    return { stays: (await this.ctx.runner()).start(count, candidates, { ...(steps ? { steps } : {}), ...(replyTimeoutMs !== undefined ? { replyTimeoutMs } : {}) }) };
   }
 
   @Get()

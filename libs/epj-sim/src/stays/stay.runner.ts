@@ -12,6 +12,17 @@ export interface StayMunicipalityParty extends AddressableParty {
   readonly epjSystem: string;
 }
 
+/** Per request: shorter stays and waits (the demo's fault stays). */
+export interface StayStartOptions {
+  /** Only the first `steps` messages of the script (e.g. 1 = just LOG_INNLAGT). */
+  readonly steps?: number;
+  /** Overrides the runner's reply timeout for these stays. */
+  readonly replyTimeoutMs?: number;
+}
+
+/** A stay stops after a negative AppRec: the rest is for manual handling, not more automatic messages. */
+export const StayErrorCodes = { NegativeAppRec: 'EPJ.NEGATIVE_APPREC' } as const;
+
 export interface StayRunnerOptions {
   readonly hospital: AddressableParty;
   readonly submitter: MessageSubmitter;
@@ -42,13 +53,14 @@ export class StayRunner {
   constructor(private readonly opts: StayRunnerOptions) {}
 
   /** Starts `count` stays across `municipalities`; returns at once with their views. */
-  start(count: number, municipalities: readonly StayMunicipalityParty[]): StayView[] {
+  start(count: number, municipalities: readonly StayMunicipalityParty[], opts: StayStartOptions = {}): StayView[] {
+    const script = (this.opts.script ?? STAY_SCRIPT).slice(0, opts.steps ?? undefined);
     return distributeStays(count, municipalities).map((m) => {
       const patient = generateSyntheticPatient(this.opts.random);
       const id = randomUUID();
-      const plan = planStay(id, this.opts.hospital.herId, m.herId, this.opts.script ?? STAY_SCRIPT);
+      const plan = planStay(id, this.opts.hospital.herId, m.herId, script);
       const view = this.opts.tracker.open(id, { herId: m.herId, name: m.name, epjSystem: m.epjSystem }, patient.fodselsnummer, plan);
-      const run = this.run(view, m, patient, plan).finally(() => this.running.delete(run));
+      const run = this.run(view, m, patient, plan, opts.replyTimeoutMs ?? this.opts.replyTimeoutMs).finally(() => this.running.delete(run));
       this.running.add(run);
       return view;
     });
@@ -59,8 +71,8 @@ export class StayRunner {
     await Promise.all([...this.running]);
   }
 
-  private async run(stay: StayView, municipality: StayMunicipalityParty, patient: SyntheticPatient, plan: ReturnType<typeof planStay>): Promise<void> {
-    const { tracker, replyTimeoutMs } = this.opts;
+  private async run(stay: StayView, municipality: StayMunicipalityParty, patient: SyntheticPatient, plan: ReturnType<typeof planStay>, replyTimeoutMs: number): Promise<void> {
+    const { tracker } = this.opts;
     try {
       for (const p of plan) {
         const xml = buildChainMessageXml({
@@ -75,6 +87,12 @@ export class StayRunner {
         if (this.opts.awaitAppRecs) {
           const msg = stay.messages[p.step]!;
           if (!(await tracker.waitUntil(() => msg.appRec !== undefined, replyTimeoutMs))) tracker.timedOut(stay.id, `APPREC:${p.msgId}`);
+          else if (msg.appRec?.status !== '1') {
+            const codes = msg.appRec?.errors.join(',') ?? '';
+            tracker.finish(stay.id, { code: StayErrorCodes.NegativeAppRec, message: `${p.type} answered with a negative AppRec (${codes}): the stay goes on manually` });
+            this.log.warn('stay stopped after a negative AppRec', { stayId: stay.id, msgId: p.msgId, errors: codes });
+            return;
+          }
         }
         if (p.awaitInnleggelsesrapport) {
           if (!(await tracker.waitUntil(() => stay.innleggelsesrapport !== undefined, replyTimeoutMs))) tracker.timedOut(stay.id, 'INNLEGGELSESRAPPORT');
