@@ -3,7 +3,7 @@ import { Topics, type MessageErrorDetail, type MessageRefused, type MessageSeale
 import { HubError, maskPersonIds } from '@hub/errors';
 import type { HubProducer } from '@hub/kafka';
 import { EventOutcome, MessageStatus, type LedgerEvent, type LedgerEventInput, type LedgerJsonObject, type MessageLedger } from '@hub/ledger';
-import { getLogger, metricsRegistry } from '@hub/observability';
+import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import { RegistryErrorCodes, type PartyRecord, type PartyRegistry } from '@hub/registry';
 import {
   CryptoErrorCodes,
@@ -66,12 +66,15 @@ export class SealingStage {
   /** (party, certificate, key) → whether the key file belongs to the registered certificate. */
   private readonly keyMatches = new Map<string, boolean>();
 
-  constructor(private readonly deps: SealingStageDeps) {}
+  constructor(private readonly deps: SealingStageDeps) {
+    HubMetrics.declareStage('crypto');
+  }
 
   async handle(input: unknown): Promise<void> {
     const msg = assertMessageValidated(input);
     const ids = { msgId: msg.msgId, conversationId: msg.conversationId, eventId: msg.eventId };
     const eventId = derivedEventId(CryptoStages.Claim, msg.eventId);
+    const stopStage = HubMetrics.startStage('crypto');
 
     const stopTimer = sealSeconds.startTimer();
     let outcome = await this.judgeAndSeal(msg, { checkCertificates: true });
@@ -115,6 +118,22 @@ export class SealingStage {
       const refused: MessageRefused = { ...base, errors: outcome.errors };
       await this.deps.producer.publish(Topics.MessagesRefused, refused);
     }
+    stopStage();
+    if (recorded) await this.countMessage(msg, outcome);
+  }
+
+  /** `hub_messages_total` for this stage: one count per receiving organisation. */
+  private async countMessage(msg: MessageValidated, outcome: Outcome): Promise<void> {
+    if (outcome.kind === 'sealed') {
+      for (const e of outcome.envelopes) HubMetrics.message({ stage: 'crypto', type: msg.msgType, partner: e.receiverHerId, outcome: 'sealed' });
+      return;
+    }
+    const receivers = new Set<string>();
+    for (const herId of msg.receiverHerIds) {
+      const party = /^\d{1,9}$/.test(herId) ? await this.deps.registry.findByAnyHerId(Number(herId)).catch(() => null) : null;
+      receivers.add(party ? String(party.herId) : 'unknown');
+    }
+    for (const partner of receivers) HubMetrics.message({ stage: 'crypto', type: msg.msgType, partner, outcome: 'refused' });
   }
 
   /**

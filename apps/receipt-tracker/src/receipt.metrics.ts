@@ -1,4 +1,4 @@
-import { metricsRegistry } from '@hub/observability';
+import { HubMetrics, metricsRegistry } from '@hub/observability';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** Where the gauges read from at scrape time (the database: the state is there, not in memory). */
@@ -29,7 +29,7 @@ const overdue = new Gauge({
   registers: [metricsRegistry],
   async collect() {
     this.reset();
-    for (const c of await counts().catch(() => [])) if (c.overdue > 0) this.set({ receiver: String(c.receiverHerId) }, c.overdue);
+    for (const c of await counts().catch(() => [])) this.set({ receiver: String(c.receiverHerId) }, c.overdue);
   },
 });
 
@@ -42,11 +42,15 @@ const apprecs = new Counter({
 
 const latency = new Histogram({
   name: 'hub_apprec_latency_seconds',
-  help: 'Time from the original GenDate to the AppRec reaching the hub, per receiver.',
-  labelNames: ['receiver'] as const,
+  help: 'End-to-end time from intake accepting a message to its AppRec reaching the hub, per receiver and message type.',
+  labelNames: ['receiver', 'msg_type'] as const,
   buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 96 * 3600, 7 * 24 * 3600],
   registers: [metricsRegistry],
 });
+
+const APPREC_STATUSES = ['ok', 'rejected', 'partial', 'unmatched', 'duplicate'] as const;
+type ApprecStatusLabel = (typeof APPREC_STATUSES)[number];
+const seen = new Set<string>();
 
 /** The receipt tracker's metrics (process-wide series, as prom-client registers them once). */
 export const ReceiptMetrics = {
@@ -55,11 +59,19 @@ export const ReceiptMetrics = {
     sources.add(source);
     return () => sources.delete(source);
   },
-  apprec(receiver: number | string, status: 'ok' | 'rejected' | 'partial' | 'unmatched' | 'duplicate'): void {
-    apprecs.inc({ receiver: String(receiver), status });
+  apprec(receiver: number | string, status: ApprecStatusLabel): void {
+    const r = String(receiver);
+    // Every status of a receiver exists from its first AppRec on, so a rate of negative
+    // AppRecs is 0 (not missing) while all is well.
+    if (!seen.has(r)) {
+      seen.add(r);
+      for (const s of APPREC_STATUSES) apprecs.inc({ receiver: r, status: s }, 0);
+    }
+    apprecs.inc({ receiver: r, status });
+    HubMetrics.message({ stage: 'receipt', type: 'APPREC', partner: r, outcome: status });
   },
-  latency(receiver: number, seconds: number): void {
-    if (Number.isFinite(seconds) && seconds >= 0) latency.observe({ receiver: String(receiver) }, seconds);
+  latency(receiver: number, seconds: number, msgType = 'unknown'): void {
+    if (Number.isFinite(seconds) && seconds >= 0) latency.observe({ receiver: String(receiver), msg_type: msgType }, seconds);
   },
   // Referenced so the gauges are kept (they are registered by construction).
   gauges: { open, overdue },

@@ -18,6 +18,8 @@ export interface OriginalMessage {
   senderHerId: number;
   receiverHerIds: number[];
   genDate: Date;
+  /** When intake accepted the message (the start of the hub's end-to-end clock). */
+  acceptedAt?: Date;
 }
 
 export interface ExpectationFilter {
@@ -52,7 +54,7 @@ export class ReceiptRepository {
     });
     if (!m) return null;
     // GenDate as the sender wrote it; older rows without it fall back to when intake took the message.
-    return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt };
+    return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt, acceptedAt: m.createdAt };
   }
 
   /** Inserts the expectation unless it exists; true when this call created it. */
@@ -172,9 +174,15 @@ export class ReceiptRepository {
 
   /** Open and overdue expectations per receiver, for the gauges. */
   async countsByReceiver(db: Db): Promise<{ receiverHerId: number; open: number; overdue: number }[]> {
+    // Every registered party gets a row (0 when it owes nothing), so the gauges always have a
+    // series to compare against; expectations for a HER-id outside the registry still count.
     const rows = await db.$queryRaw<{ receiver_her_id: number; open: bigint; overdue: bigint }[]>`
-      SELECT receiver_her_id, count(*) AS open, count(*) FILTER (WHERE overdue_marked_at IS NOT NULL) AS overdue
-      FROM receipt_expectation WHERE status = 'OPEN' GROUP BY receiver_her_id`;
+      SELECT receiver_her_id, sum(open) AS open, sum(overdue) AS overdue FROM (
+        SELECT receiver_her_id, count(*) AS open, count(*) FILTER (WHERE overdue_marked_at IS NOT NULL) AS overdue
+        FROM receipt_expectation WHERE status = 'OPEN' GROUP BY receiver_her_id
+        UNION ALL
+        SELECT her_id AS receiver_her_id, 0 AS open, 0 AS overdue FROM party
+      ) c GROUP BY receiver_her_id`;
     return rows.map((r) => ({ receiverHerId: Number(r.receiver_her_id), open: Number(r.open), overdue: Number(r.overdue) }));
   }
 }

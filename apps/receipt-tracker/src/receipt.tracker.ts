@@ -1,7 +1,7 @@
 import type { AppRecSubmitted, MessageDispatched, ReceiptStatusChanged } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient } from '@hub/ledger';
-import { getLogger } from '@hub/observability';
+import { HubMetrics, getLogger } from '@hub/observability';
 import {
   APPREC_MSG_TYPE, ReceiptErrorCodes, conditionOfStatus, correlateAppRec, deterministicUuid, messageStatusAfterReceipts, readAppRec,
   type Clock, type Correlation, type ReceiptDeadlinePolicy, type ReceivedAppRec,
@@ -45,7 +45,9 @@ export class ReceiptTracker {
     private readonly publisher: ReceiptStatusPublisher,
     private readonly policy: ReceiptDeadlinePolicy,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    HubMetrics.declareStage('receipt');
+  }
 
   /** Opens the expectation of one receiver of a dispatched message (AppRecs get none). */
   async onDispatched(e: MessageDispatched): Promise<void> {
@@ -89,6 +91,7 @@ export class ReceiptTracker {
     if (typeof e?.eventId !== 'string' || !e.eventId) throw bad('AppRecSubmitted without eventId');
     if (!HER_ID.test(String(e.senderHerId ?? ''))) throw bad('AppRecSubmitted.senderHerId is not a HER-id', { msgId: e.msgId });
     if (typeof e.xml !== 'string' || !e.xml) throw bad('AppRecSubmitted without the AppRec document', { msgId: e.msgId });
+    const stopStage = HubMetrics.startStage('receipt');
 
     let appRec: ReceivedAppRec | null = null;
     let unreadable: HubError | null = null;
@@ -147,8 +150,9 @@ export class ReceiptTracker {
       return;
     }
     await this.publisher.publish(result.events);
+    stopStage();
     if (result.count) ReceiptMetrics.apprec(result.count.receiver, result.count.status);
-    if ('latency' in result) ReceiptMetrics.latency(result.latency.receiver, result.latency.seconds);
+    if ('latency' in result) ReceiptMetrics.latency(result.latency.receiver, result.latency.seconds, result.latency.msgType);
   }
 
   private async close(
@@ -186,7 +190,7 @@ export class ReceiptTracker {
     return {
       events: [expectationChange(row, conditionOfStatus(decision.status), now, { errors: appRec.errors, late: decision.late })],
       count: { receiver: receiverHerId, status: decision.status === 'PARTIAL' ? ('partial' as const) : decision.status === 'OK' ? ('ok' as const) : ('rejected' as const) },
-      latency: { receiver: receiverHerId, seconds: (now.getTime() - original.genDate.getTime()) / 1000 },
+      latency: { receiver: receiverHerId, msgType: original.msgType, seconds: (now.getTime() - (original.acceptedAt ?? original.genDate).getTime()) / 1000 },
     };
   }
 

@@ -63,8 +63,9 @@ class ValidationModule {
           provide: ValidationStage,
           inject: [LEDGER_CLIENT, VALIDATOR, HubProducer],
           useFactory: (db: LedgerClient, validator: PloValidator, producer: HubProducer) => {
-            const rules = new MessageRules({ validator, parties: new RegistryPartyDirectory(new PartyRegistry(db)), history: new LedgerMessageHistory(db) });
-            return new ValidationStage(rules, new MessageLedger(db), producer);
+            const registry = new PartyRegistry(db);
+            const rules = new MessageRules({ validator, parties: new RegistryPartyDirectory(registry), history: new LedgerMessageHistory(db) });
+            return new ValidationStage(rules, new MessageLedger(db), producer, registry);
           },
         },
         Resources,

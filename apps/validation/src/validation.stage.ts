@@ -2,7 +2,7 @@ import { Topics, type MessageAccepted, type MessageErrorDetail, type MessageReje
 import { HubError, maskPersonIds } from '@hub/errors';
 import type { HubProducer } from '@hub/kafka';
 import { EventOutcome, MessageStatus, type LedgerEvent, type LedgerJsonObject, type MessageLedger } from '@hub/ledger';
-import { getLogger, metricsRegistry } from '@hub/observability';
+import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import { derivedEventId, type MessageRules, type RuleVerdict } from '@hub/validation-rules';
 import { Counter } from 'prom-client';
 
@@ -37,10 +37,15 @@ export class ValidationStage {
     private readonly rules: MessageRules,
     private readonly ledger: MessageLedger,
     private readonly producer: HubProducer,
-  ) {}
+    /** Resolves the sender's organisation for the `partner` metric label (omitted: the HER-id as sent). */
+    private readonly parties?: { findByAnyHerId(herId: number): Promise<{ herId: number } | null> },
+  ) {
+    HubMetrics.declareStage('validation');
+  }
 
   async handle(input: unknown): Promise<void> {
     const accepted = assertMessageAccepted(input);
+    const stopStage = HubMetrics.startStage('validation');
     const ids = { msgId: accepted.msgId, conversationId: accepted.conversationId, eventId: accepted.eventId };
     const eventId = derivedEventId(ValidationStages.Claim, accepted.eventId);
     const verdict = await this.rules.evaluate({ msgId: accepted.msgId, conversationId: accepted.conversationId, senderHerId: accepted.senderHerId, xml: accepted.xml });
@@ -63,6 +68,15 @@ export class ValidationStage {
       this.log.info('redelivered: re-publishing the recorded outcome', { ...ids, outcome: earlier.stage });
     }
     await this.producer.publish(output.topic as never, output.payload as never);
+    stopStage();
+    if (recorded) HubMetrics.message({ stage: 'validation', type: verdict.msgType ?? 'unknown', partner: await this.partnerOf(accepted.senderHerId), outcome: recorded.stage });
+  }
+
+  /** The sender's organisation HER-id, or `unknown` (a label never holds an arbitrary number from the input). */
+  private async partnerOf(senderHerId: string): Promise<string> {
+    if (!this.parties) return /^\d{1,9}$/.test(senderHerId) ? senderHerId : 'unknown';
+    const party = /^\d{1,9}$/.test(senderHerId) ? await this.parties.findByAnyHerId(Number(senderHerId)).catch(() => null) : null;
+    return party ? String(party.herId) : 'unknown';
   }
 
   private async recordedOutcome(msgId: string): Promise<LedgerEvent | undefined> {

@@ -5,7 +5,7 @@ import {
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
 import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient } from '@hub/ledger';
-import { getLogger, metricsRegistry } from '@hub/observability';
+import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
 
@@ -36,11 +36,17 @@ const deliveries = new Counter({
   labelNames: ['receiver', 'outcome'] as const,
   registers: [metricsRegistry],
 });
+/** Where the held gauge is read from at scrape time: the latest Dispatcher of the process. */
+let heldSource: (() => Promise<void>) | undefined;
 const heldGauge = new Gauge({
   name: 'hub_dispatch_held_messages',
-  help: 'Deliveries held for a receiver marked down, not yet released.',
+  help: 'Deliveries held for a receiver marked down, not yet released (every registered party; 0 when none).',
   labelNames: ['receiver'] as const,
   registers: [metricsRegistry],
+  async collect() {
+    // The database holds the truth (another replica may have held or released); read it per scrape.
+    await heldSource?.().catch(() => undefined);
+  },
 });
 
 /** Same derivation as every stage: SHA-256 of the parts, shaped as a UUID (v5 bits). */
@@ -69,13 +75,17 @@ export class Dispatcher {
     opts: DispatcherOptions = {},
   ) {
     this.opts = { publishAttempts: 3, retryInitialMs: 200, retryMaxMs: 5000, transactionTimeoutMs: 15000, ...opts };
+    heldSource = () => this.refreshHeldGauge();
+    HubMetrics.declareStage('dispatch');
   }
 
   /** Handles one MessageSealed: one outcome per envelope, in envelope order. */
   async handleSealed(input: unknown): Promise<DispatchOutcome[]> {
     const sealed = assertMessageSealed(input);
     const outcomes: DispatchOutcome[] = [];
+    const stopStage = HubMetrics.startStage('dispatch');
     for (const envelope of sealed.envelopes) outcomes.push(await this.withRetry(() => this.deliverOne(sealed, envelope)));
+    stopStage();
     return outcomes;
   }
 
@@ -98,6 +108,7 @@ export class Dispatcher {
       });
       if (!done) return this.duplicate(ids);
       deliveries.inc({ receiver: envelope.receiverHerId, outcome: 'failed' });
+      HubMetrics.message({ stage: 'dispatch', type: sealed.msgType, partner: party ? String(party.herId) : 'unknown', outcome: 'failed' });
       this.log.warn('delivery failed', { ...ids, code });
       return 'failed';
     }
@@ -116,6 +127,7 @@ export class Dispatcher {
       });
       if (!done) return this.duplicate(ids);
       deliveries.inc({ receiver: orgHerId, outcome: 'held' });
+      HubMetrics.message({ stage: 'dispatch', type: sealed.msgType, partner: orgHerId, outcome: 'held' });
       heldGauge.inc({ receiver: orgHerId });
       this.log.info('delivery held: receiver down', ids);
       return 'held';
@@ -134,6 +146,7 @@ export class Dispatcher {
     });
     if (!done) return this.duplicate(ids);
     deliveries.inc({ receiver: orgHerId, outcome: 'delivered' });
+    HubMetrics.message({ stage: 'dispatch', type: sealed.msgType, partner: orgHerId, outcome: 'delivered' });
     this.log.info('delivered', { ...ids, inbox: InboxTopic.nameFor(orgHerId) });
     return 'delivered';
   }
@@ -166,6 +179,7 @@ export class Dispatcher {
     });
     if (released > 0) {
       deliveries.inc({ receiver: orgHerId, outcome: 'released' }, released);
+      HubMetrics.message({ stage: 'dispatch', type: 'unknown', partner: orgHerId, outcome: 'released' }, released);
       this.log.info('held deliveries released', { receiverHerId: orgHerId, released });
     }
     await this.refreshHeldGauge();
@@ -181,8 +195,13 @@ export class Dispatcher {
   }
 
   async refreshHeldGauge(): Promise<void> {
-    const counts = await this.deps.db.heldDelivery.groupBy({ by: ['receiverHerId'], where: { releasedAt: null }, _count: { _all: true } });
+    const [counts, parties] = await Promise.all([
+      this.deps.db.heldDelivery.groupBy({ by: ['receiverHerId'], where: { releasedAt: null }, _count: { _all: true } }),
+      this.deps.registry.listParties(),
+    ]);
     heldGauge.reset();
+    // Every party gets a series (0 when nothing is held), so "held > 0" has something to compare.
+    for (const p of parties) heldGauge.set({ receiver: String(p.herId) }, 0);
     for (const c of counts) heldGauge.set({ receiver: String(c.receiverHerId) }, c._count._all);
   }
 

@@ -8,3 +8,5 @@ export type { ReadinessCheck } from './health.controller.js';
 export { MetricsController } from './metrics.controller.js';
 export { ObservabilityModule } from './observability.module.js';
 export type { ObservabilityOptions } from './observability.module.js';
+export { HubMetrics } from './hub.metrics.js';
+export type { HubMessageLabels, HubStage } from './hub.metrics.js';
