@@ -28,7 +28,8 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             {
               sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain'],
+              // Contracts are a leaf of constants, types and pure helpers: safe for the domain.
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
               // Domain logic stays framework-free: no Nest, no Prisma, no Kafka client, no driver.
               bannedExternalImports: ['@nestjs/*', '@prisma/*', 'kafkajs', 'pg', 'express'],
             },

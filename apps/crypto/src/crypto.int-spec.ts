@@ -13,7 +13,7 @@ import { readRegistrySeed, seedRegistry } from '@hub/registry';
 import { CertificateValidator, Opener, generateTestPki, issueCertificate, loadCertificateAuthority, loadPartyKeys } from '@hub/seal';
 import { runService } from '@hub/service-host';
 import { cryptoService } from './crypto.service.js';
-import { derivedEventId } from './sealing.stage.js';
+import { derivedEventId } from '@hub/contracts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 // A real PLO message (official sample); crypto treats it as opaque bytes.

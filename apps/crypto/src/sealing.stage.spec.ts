@@ -8,7 +8,8 @@ import type { PartyRecord, PartyRegistry } from '@hub/registry';
 import { CertificateValidator, Opener, PartyKeyRing, Sealer, generateTestPki, issueCertificate, loadCertificateAuthority, loadPartyKeys, type TestPki } from '@hub/seal';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
-import { SealingStage, derivedEventId } from './sealing.stage.js';
+import { derivedEventId } from '@hub/contracts';
+import { SealingStage } from './sealing.stage.js';
 
 const DAY = 24 * 3600 * 1000;
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Topics, type MessageErrorDetail, type MessageRefused, type MessageSealed, type MessageValidated } from '@hub/contracts';
+import { Topics, derivedEventId, type MessageErrorDetail, type MessageRefused, type MessageSealed, type MessageValidated } from '@hub/contracts';
 import { HubError, maskPersonIds } from '@hub/errors';
 import type { HubProducer } from '@hub/kafka';
 import { EventOutcome, MessageStatus, type LedgerEvent, type LedgerEventInput, type LedgerJsonObject, type MessageLedger } from '@hub/ledger';
@@ -235,17 +234,6 @@ function recordedErrors(event: LedgerEvent): MessageErrorDetail[] {
   return Array.isArray(detail.errors) ? (detail.errors as MessageErrorDetail[]) : [{ code: event.errorCode ?? CryptoErrorCodes.NoCertificate, message: 'refused' }];
 }
 
-/**
- * This stage's output event id: SHA-256 of `stage:inputEventId` shaped as a UUID (version 5
- * bits, RFC 4122 variant), so a redelivered input re-publishes the same id.
- */
-export function derivedEventId(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join(':'), 'utf8').digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
 
 /** The event must be a MessageValidated; anything else can never be sealed (poison → DLQ). */
 export function assertMessageValidated(p: unknown): MessageValidated {

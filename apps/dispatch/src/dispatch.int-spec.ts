@@ -9,7 +9,7 @@ import { MessageLedger } from '@hub/ledger';
 import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
 import { PartyRegistry, readRegistrySeed, seedRegistry } from '@hub/registry';
 import { runService } from '@hub/service-host';
-import { startGroupAtEnd, tailTopic, type TailRecord } from './testing/topic-tail.js';
+import { startGroupAtEnd, tailTopic, type TailRecord } from '@hub/kafka/testing';
 import { dispatchService } from './dispatch.service.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');

@@ -11,7 +11,7 @@ import { readRegistrySeed, seedRegistry } from '@hub/registry';
 import { runService } from '@hub/service-host';
 import { derivedEventId } from '@hub/validation-rules';
 import { readFileSync } from 'node:fs';
-import { startGroupAtEnd, tailTopic, type TailRecord } from './testing/topic-tail.js';
+import { startGroupAtEnd, tailTopic, type TailRecord } from '@hub/kafka/testing';
 import { validationService } from './validation.service.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');

@@ -10,3 +10,4 @@ export {
 } from './topic-catalogue.js';
 export type { HubEventMap, TopicDefinition, TopicKey, TopicName } from './topic-catalogue.js';
 export type * from './payloads.js';
+export { derivedEventId } from './event-id.derivation.js';

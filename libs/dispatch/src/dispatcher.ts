@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
+  derivedEventId,
   InboxTopic, Topics, type DispatchFailed, type InboxDelivery, type MessageDispatched, type MessageSealed,
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
@@ -49,14 +49,6 @@ const heldGauge = new Gauge({
   },
 });
 
-/** Same derivation as every stage: SHA-256 of the parts, shaped as a UUID (v5 bits). */
-export function derivedEventId(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join(':'), 'utf8').digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
 
 type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
 

@@ -1,2 +1,3 @@
-export { Dispatcher, DispatchErrorCodes, DispatchStages, assertMessageSealed, derivedEventId } from './dispatcher.js';
+export { Dispatcher, DispatchErrorCodes, DispatchStages, assertMessageSealed } from './dispatcher.js';
+export { derivedEventId } from '@hub/contracts';
 export type { DispatcherOptions, DispatchOutcome } from './dispatcher.js';

@@ -5,7 +5,8 @@ import { pdfText } from './testing.js';
 import { contentLines, labelOf, modelNode } from './content-lines.js';
 import { renderManualFallbackPdf, type ManualFallbackView } from './manual-fallback.pdf.js';
 
-const samples = path.resolve(import.meta.dirname, '../../../../shared/standards/samples');
+// The project's own copy of the official samples (a clone must not depend on ../shared).
+const samples = path.resolve(import.meta.dirname, '../../plo/test-fixtures/samples');
 const innleggelsesrapport = readFileSync(path.join(samples, 'plo-v1.6/innleggelsesrapport_1_6_mottak/Innleggelsesrapport_v1-6_Ny.xml'));
 const printedAt = new Date('2026-03-05T11:30:00Z');
 
