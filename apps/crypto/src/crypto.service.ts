@@ -5,12 +5,11 @@ import { z } from 'zod';
 import { databaseUrl, httpPort, setting } from '@hub/config';
 import { Topics, type HubEventMap, type MessageValidated } from '@hub/contracts';
 import { HubEventExceptionFilter, HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
-import { MessageLedger, createLedgerClient, type LedgerClient } from '@hub/ledger';
+import { MessageLedger, createLedgerClient, type LedgerClient, ledgerReadiness } from '@hub/ledger';
 import { ObservabilityModule } from '@hub/observability';
 import { PartyRegistry } from '@hub/registry';
 import { CertificateValidator, JoseKeyCache, PartyKeyRing, Sealer } from '@hub/seal';
 import type { ServiceConfig, ServiceDefinition } from '@hub/service-host';
-import { databaseReadiness } from './database.readiness.js';
 import { SealingStage } from './sealing.stage.js';
 
 /** Where the PKI lives: `ca.cert.pem` (trust anchor) and `<herId>/…key.pem`; relative to the working directory. */
@@ -56,7 +55,7 @@ class CryptoModule {
       module: CryptoModule,
       imports: [
         KafkaModule.forRoot({ kafka, producerName: 'crypto' }),
-        ObservabilityModule.forRoot({ service: 'crypto', readiness: { useFactory: () => [kafkaReadiness(kafka), databaseReadiness(db)] } }),
+        ObservabilityModule.forRoot({ service: 'crypto', readiness: { useFactory: () => [kafkaReadiness(kafka), ledgerReadiness(db)] } }),
       ],
       controllers: [ValidatedMessagesHandler],
       providers: [

@@ -4,8 +4,8 @@ import { PARTY_REGISTRY } from '@hub/api-auth';
 import { databaseUrl, durationMs, httpPort, setting } from '@hub/config';
 import { Topics } from '@hub/contracts';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
-import { createLedgerClient, type LedgerClient } from '@hub/ledger';
-import { ObservabilityModule, type ReadinessCheck } from '@hub/observability';
+import { createLedgerClient, type LedgerClient, ledgerReadiness } from '@hub/ledger';
+import { ObservabilityModule } from '@hub/observability';
 import { DEFAULT_OVERDUE_AFTER_MS, DEFAULT_WARN_AFTER_MS, OffsetClock, ReceiptDeadlinePolicy } from '@hub/receipts';
 import { PartyRegistry } from '@hub/registry';
 import type { ServiceConfig, ServiceDefinition } from '@hub/service-host';
@@ -58,14 +58,6 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, On
   }
 }
 
-function databaseReadiness(db: LedgerClient): ReadinessCheck {
-  return {
-    name: 'database',
-    async check() {
-      await db.$queryRaw`SELECT 1`;
-    },
-  };
-}
 
 /**
  * Receipt tracking (issue 5): one AppRec expectation per dispatched receiver, closed by
@@ -86,7 +78,7 @@ class ReceiptTrackerModule {
         KafkaModule.forRoot({ kafka, producerName: 'receipt-tracker' }),
         ObservabilityModule.forRoot({
           service: 'receipt-tracker',
-          readiness: { inject: [RECEIPT_DB], useFactory: (db: LedgerClient) => [kafkaReadiness(kafka), databaseReadiness(db)] },
+          readiness: { inject: [RECEIPT_DB], useFactory: (db: LedgerClient) => [kafkaReadiness(kafka), ledgerReadiness(db)] },
           imports: [database],
         }),
         database,

@@ -1,4 +1,4 @@
-export { IntakeModule, LEDGER_CLIENT, databaseReadiness } from './intake.module.js';
+export { IntakeModule, LEDGER_CLIENT } from './intake.module.js';
 export type { IntakeModuleOptions } from './intake.module.js';
 export { CONVERSATION_READ_ACTION, MessageIntake, PUBLISHED_STAGE, TRACE_READ_ACTION, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
 export type { IntakeReceipt, IntakeTopics, MessageIntakeOptions } from './message-intake.service.js';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DocumentVault, ManualFallback } from '@hub/documents';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
-import { PatientKeyHasher, createLedgerClient, type LedgerClient } from '@hub/ledger';
-import { ObservabilityModule, type ReadinessCheck } from '@hub/observability';
+import { PatientKeyHasher, createLedgerClient, ledgerReadiness, type LedgerClient } from '@hub/ledger';
+import { ObservabilityModule } from '@hub/observability';
 import { PartyRegistry } from '@hub/registry';
 import { BearerAuthGuard } from './http/bearer-auth.guard.js';
 import { INTAKE_HTTP_OPTIONS, IntakeHttpPipeline, type IntakeHttpOptions } from './http/http-pipeline.setup.js';
@@ -48,9 +48,6 @@ class LedgerClientLifecycle implements OnApplicationShutdown {
 }
 
 /** Readiness: the ledger database answers. */
-export function databaseReadiness(db: LedgerClient): ReadinessCheck {
-  return { name: 'database', check: async () => void (await db.$queryRaw`SELECT 1`) };
-}
 
 /**
  * Intake: the REST API (`/v1/messages`, `/v1/conversations`, `/v1/parties`, OpenAPI at
@@ -70,7 +67,7 @@ export class IntakeModule {
         KafkaModule.forRoot({ kafka: options.kafka, producerName: 'intake' }),
         ObservabilityModule.forRoot({
           service: 'intake',
-          readiness: { useFactory: () => [kafkaReadiness(options.kafka), databaseReadiness(db)] },
+          readiness: { useFactory: () => [kafkaReadiness(options.kafka), ledgerReadiness(db)] },
         }),
       ],
       controllers: [...controllers, epjEventsController(options.epjEventsTopic)],

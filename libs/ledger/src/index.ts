@@ -7,3 +7,4 @@ export { LedgerErrorCodes } from './ledger.error-codes.js';
 export { maskEventDetail } from './event-detail.mask.js';
 export type { LedgerJson, LedgerJsonObject } from './event-detail.mask.js';
 export { MessageStatus, EventOutcome, PartyKind, PartyStatus, CredentialRole } from './generated/prisma/enums.js';
+export { ledgerReadiness } from './ledger.readiness.js';

@@ -1,8 +1,8 @@
-import type { LedgerClient } from '@hub/ledger';
+import type { LedgerClient } from './ledger-client.factory.js';
 import type { ReadinessCheck } from '@hub/observability';
 
 /** Readiness: the ledger database answers `SELECT 1` within the timeout. */
-export function databaseReadiness(db: LedgerClient, timeoutMs = 3000): ReadinessCheck {
+export function ledgerReadiness(db: LedgerClient, timeoutMs = 3000): ReadinessCheck {
   return {
     name: 'database',
     async check() {
