@@ -10,6 +10,13 @@
  *
  * KAFKA_BROKERS set: nothing is started or stopped; start() only checks that cluster answers.
  * Data and the broker log live in the git-ignored .data/kafka/ (see docs/kafka.md).
+ *
+ * A second, independent broker (the chaos run restarts its broker, which must not pull the
+ * shared development broker from under anyone else) is chosen with two variables read at load:
+ *   HUB_KAFKA_DIR   its data folder (default .data/kafka)
+ *   HUB_KAFKA_PORT  its client port (default 9092; the controller listens on the next port)
+ * The effective server.properties (infra/kafka/server.properties with these substituted) is
+ * written into the data folder.
  */
 const fs = require('node:fs');
 const net = require('node:net');
@@ -21,10 +28,13 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const INFRA_DIR = path.join(REPO_ROOT, 'infra', 'kafka');
 const POM = path.join(INFRA_DIR, 'pom.xml');
 const LIBS_DIR = path.join(INFRA_DIR, 'target', 'libs');
-const SERVER_PROPERTIES = path.join(INFRA_DIR, 'server.properties');
+const TEMPLATE_PROPERTIES = path.join(INFRA_DIR, 'server.properties');
 const JVM_OPTIONS = path.join(INFRA_DIR, 'jvm.options');
 const LOG4J2_CONFIG = path.join(INFRA_DIR, 'log4j2.xml');
-const DATA_DIR = path.join(REPO_ROOT, '.data', 'kafka');
+const DATA_DIR = path.resolve(REPO_ROOT, process.env.HUB_KAFKA_DIR || path.join('.data', 'kafka'));
+const CLIENT_PORT = Number(process.env.HUB_KAFKA_PORT || 9092);
+/** The template with this instance's ports and data folder (see ensureProperties). */
+const SERVER_PROPERTIES = path.join(DATA_DIR, 'server.properties');
 const PID_FILE = path.join(DATA_DIR, 'broker.pid');
 const LOCK_FILE = path.join(DATA_DIR, 'start.lock');
 /**
@@ -56,8 +66,28 @@ function readProperties(file) {
   return props;
 }
 
+/**
+ * Writes this instance's server.properties: the template's ports 9092/9093 become HUB_KAFKA_PORT
+ * and the next port, and log.dirs moves into HUB_KAFKA_DIR. Rewritten on every call, so an edit
+ * of the template takes effect at the next start.
+ */
+function ensureProperties() {
+  if (!Number.isInteger(CLIENT_PORT) || CLIENT_PORT < 1 || CLIENT_PORT > 65534) {
+    throw new KafkaToolError(`HUB_KAFKA_PORT must be a port number (got "${process.env.HUB_KAFKA_PORT}")`);
+  }
+  const text = fs
+    .readFileSync(TEMPLATE_PROPERTIES, 'utf8')
+    .replace(/:9093\b/g, `:${CLIENT_PORT + 1}`)
+    .replace(/:9092\b/g, `:${CLIENT_PORT}`)
+    .replace(/^log\.dirs=.*$/m, `log.dirs=${path.join(DATA_DIR, 'data')}`);
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  const current = fs.existsSync(SERVER_PROPERTIES) ? fs.readFileSync(SERVER_PROPERTIES, 'utf8') : '';
+  if (current !== text) fs.writeFileSync(SERVER_PROPERTIES, text);
+}
+
 /** What the broker config says: where clients connect, which ports it binds, where data goes. */
 function brokerConfig() {
+  ensureProperties();
   const props = readProperties(SERVER_PROPERTIES);
   const listeners = Object.fromEntries(
     props.listeners.split(',').map((l) => {
