@@ -1,5 +1,5 @@
-// Cost per message of sealing and opening (issue 8 measures the same): node-jose with
-// keys imported once (what @hub/seal does), node-jose importing the key on every call
+// Cost per message of sealing and opening (issue 8 measures the same): @hub/seal (node:crypto,
+// keys parsed once), node-jose importing the key on every call
 // (the naive way), and the bare node:crypto operations underneath, on one PLO sample.
 // Usage: npm run build && node --import ./tools/runtime/register.mjs tools/bench/seal.mjs
 //        (env: BENCH_SEAL_N, iterations per case, default 300)
@@ -41,7 +41,7 @@ try {
   const jws = await sealer.sign(doc, signer);
   const jwe = await sealer.encrypt(jws, recipient);
 
-  console.log('@hub/seal (node-jose, keys imported once):');
+  console.log('@hub/seal (node:crypto, keys parsed once):');
   await time('  sign (JWS RS256 + x5c)', () => sealer.sign(doc, signer));
   await time('  encrypt (JWE RSA-OAEP-256 + A256GCM)', () => sealer.encrypt(jws, recipient));
   await time('  seal = sign + encrypt', () => sealer.seal(doc, signer, recipient));

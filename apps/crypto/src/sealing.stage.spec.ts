@@ -31,6 +31,9 @@ class FakeLedger {
     this.events.push(row);
     return row;
   }
+  async claimAndAppend(stage: string, eventId: string, e: LedgerEventInput): Promise<LedgerEvent | null> {
+    return (await this.claim(stage, eventId)) ? this.appendEvent(e) : null;
+  }
   async trace(msgId: string) {
     return { message: {}, events: this.events.filter((e) => e.msgId === msgId) };
   }

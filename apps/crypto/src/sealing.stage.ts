@@ -79,10 +79,8 @@ export class SealingStage {
     let outcome = await this.judgeAndSeal(msg, { checkCertificates: true });
     stopTimer();
 
-    const recorded = await this.deps.ledger.transaction(async (ledger) => {
-      if (!(await ledger.claim(CryptoStages.Claim, msg.eventId))) return null;
-      return ledger.appendEvent(ledgerEventOf(msg, eventId, outcome));
-    });
+    // Claim and event in one statement: null when an earlier delivery already recorded it.
+    const recorded = await this.deps.ledger.claimAndAppend(CryptoStages.Claim, msg.eventId, ledgerEventOf(msg, eventId, outcome));
 
     let occurredAt: Date;
     if (recorded) {

@@ -185,7 +185,8 @@ export class ReceiptTracker {
       occurredAt: now,
       ...(messageStatus ? { status: messageStatus === 'ACKNOWLEDGED' ? MessageStatus.ACKNOWLEDGED : MessageStatus.REJECTED } : {}),
     });
-    const row = (await this.repo.find(tx, original.msgId, receiverHerId))!;
+    // `all` was read after the close in this transaction, and nothing since touched the expectations.
+    const row = all.find((r) => r.receiverHerId === receiverHerId)!;
     this.log.info('expectation closed', { msgId: original.msgId, conversationId: original.conversationId, receiverHerId, status: decision.status, late: decision.late, messageStatus });
     return {
       events: [expectationChange(row, conditionOfStatus(decision.status), now, { errors: appRec.errors, late: decision.late })],

@@ -6,20 +6,20 @@ import type { HistoryMessage, MessageHistory, PartyDirectory, RuleParty } from '
 export class LedgerMessageHistory implements MessageHistory {
   constructor(private readonly db: LedgerClient) {}
 
+  /**
+   * One query (it runs for every message): the conversation's other messages accepted no later
+   * than this one, without those the hub rejected (they never reached anyone: not part of the chain).
+   */
   async earlierMessages(conversationId: string, msgId: string): Promise<readonly HistoryMessage[]> {
-    const current = await this.db.message.findUnique({ where: { msgId }, select: { createdAt: true } });
-    const rows = await this.db.message.findMany({
-      where: {
-        conversationId,
-        msgId: { not: msgId },
-        ...(current ? { createdAt: { lte: current.createdAt } } : {}),
-        // A message the hub rejected never reached anyone: it is not part of the chain.
-        events: { none: { stage: 'rejected' } },
-      },
-      orderBy: [{ createdAt: 'asc' }, { msgId: 'asc' }],
-      select: { msgId: true, msgType: true, senderHerId: true, forsendelsesstatus: true, refToParent: true, conversationId: true },
-    });
-    return rows;
+    const rows = await this.db.$queryRaw<{ msg_id: string; msg_type: string; sender_her_id: number; forsendelsesstatus: string | null; ref_to_parent: string | null; conversation_id: string }[]>`
+      SELECT m.msg_id::text AS msg_id, m.msg_type, m.sender_her_id, m.forsendelsesstatus, m.ref_to_parent::text AS ref_to_parent, m.conversation_id
+      FROM message m
+      WHERE m.conversation_id = ${conversationId}
+        AND m.msg_id <> ${msgId}::uuid
+        AND m.created_at <= COALESCE((SELECT c.created_at FROM message c WHERE c.msg_id = ${msgId}::uuid), 'infinity'::timestamptz)
+        AND NOT EXISTS (SELECT 1 FROM message_event e WHERE e.msg_id = m.msg_id AND e.stage = 'rejected')
+      ORDER BY m.created_at ASC, m.msg_id ASC`;
+    return rows.map((r) => ({ msgId: r.msg_id, msgType: r.msg_type, senderHerId: r.sender_her_id, forsendelsesstatus: r.forsendelsesstatus, refToParent: r.ref_to_parent, conversationId: r.conversation_id }));
   }
 
   async findMessage(msgId: string): Promise<{ msgId: string; receiverHerIds: number[] } | null> {

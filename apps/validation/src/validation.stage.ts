@@ -50,10 +50,8 @@ export class ValidationStage {
     const eventId = derivedEventId(ValidationStages.Claim, accepted.eventId);
     const verdict = await this.rules.evaluate({ msgId: accepted.msgId, conversationId: accepted.conversationId, senderHerId: accepted.senderHerId, xml: accepted.xml });
 
-    const recorded = await this.ledger.transaction(async (ledger) => {
-      if (!(await ledger.claim(ValidationStages.Claim, accepted.eventId))) return null;
-      return ledger.appendEvent(ledgerEventOf(accepted, verdict));
-    });
+    // Claim and event in one statement: null when an earlier delivery already recorded it.
+    const recorded = await this.ledger.claimAndAppend(ValidationStages.Claim, accepted.eventId, ledgerEventOf(accepted, verdict));
 
     let output: Output;
     if (recorded) {

@@ -129,9 +129,9 @@ export class Dispatcher {
     await this.release(party.herId);
     await this.ensureInbox(orgHerId);
     const done = await this.inTransaction(async (tx, ledger) => {
-      if (!(await ledger.claim(DispatchStages.Claim, claimId))) return false;
-      await ledger.appendEvent({ msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` } });
-      await this.markDeliveredWhenComplete(tx, ledger, sealed.msgId, sealed.envelopes.length);
+      const dispatched = { msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` } };
+      if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched))) return false;
+      await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
       // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
       await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
       return true;
@@ -165,7 +165,7 @@ export class Dispatcher {
         await ledger.appendEvent({ msgId: row.msg_id, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: row.delivery.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}`, released: true, heldSeq: row.seq.toString() } });
       }
       await tx.heldDelivery.updateMany({ where: { seq: { in: rows.map((r) => r.seq) } }, data: { releasedAt: new Date() } });
-      for (const msgId of new Set(rows.map((r) => r.msg_id))) await this.markDeliveredWhenComplete(tx, ledger, msgId);
+      for (const msgId of new Set(rows.map((r) => r.msg_id))) await this.markDeliveredWhenComplete(tx, msgId);
       await this.deps.producer.sendRecords(rows.flatMap((r) => this.deliveryRecords({ ...r.delivery, occurredAt: new Date().toISOString() }, orgHerId, 2)));
       return rows.length;
     });
@@ -205,17 +205,19 @@ export class Dispatcher {
     return [this.deps.producer.toRecord(InboxTopic.definitionFor(orgHerId), delivery), this.deps.producer.toRecord(Topics.MessagesDispatched, dispatched)];
   }
 
-  /** DELIVERED once every receiver has a `dispatched` event and none is held or failed. */
-  private async markDeliveredWhenComplete(tx: Tx, _ledger: MessageLedger, msgId: string, receivers?: number): Promise<void> {
-    const [dispatched, failed, held] = await Promise.all([
-      tx.messageEvent.count({ where: { msgId, stage: DispatchStages.Dispatched } }),
-      tx.messageEvent.count({ where: { msgId, stage: DispatchStages.Failed } }),
-      tx.heldDelivery.count({ where: { msgId, releasedAt: null } }),
-    ]);
-    const expected = receivers ?? (await tx.message.findUnique({ where: { msgId }, select: { receiverHerIds: true } }))?.receiverHerIds.length ?? dispatched;
-    if (failed === 0 && held === 0 && dispatched >= expected) {
-      await tx.message.update({ where: { msgId }, data: { status: MessageStatus.DELIVERED } });
-    }
+  /**
+   * DELIVERED once every receiver has a `dispatched` event and none is held or failed, in one
+   * statement (it runs per delivery, inside the delivery's transaction). `receivers` defaults
+   * to the message's receiver count.
+   */
+  private async markDeliveredWhenComplete(tx: Tx, msgId: string, receivers?: number): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE message SET status = ${MessageStatus.DELIVERED}::message_status, updated_at = now()
+      WHERE msg_id = ${msgId}::uuid
+        AND NOT EXISTS (SELECT 1 FROM message_event WHERE msg_id = ${msgId}::uuid AND stage = ${DispatchStages.Failed})
+        AND NOT EXISTS (SELECT 1 FROM held_delivery WHERE msg_id = ${msgId}::uuid AND released_at IS NULL)
+        AND (SELECT count(*) FROM message_event WHERE msg_id = ${msgId}::uuid AND stage = ${DispatchStages.Dispatched})
+            >= COALESCE(${receivers ?? null}::int, cardinality(receiver_her_ids))`;
   }
 
   private duplicate(ids: Record<string, string>): DispatchOutcome {

@@ -28,9 +28,16 @@ export interface HubConsumerOptions {
   /** Backoff between attempts: initial and cap, ms. */
   retryInitialMs?: number;
   retryMaxMs?: number;
-  /** Partitions processed concurrently (each partition stays strictly in order). */
+  /**
+   * Partitions processed concurrently (each partition stays strictly in order); default
+   * DEFAULT_PARTITION_CONCURRENCY. Order is only promised per key, and a key lives in one
+   * partition, so this is parallelism the delivery rules already allow.
+   */
   partitionsConsumedConcurrently?: number;
 }
+
+/** The message topics' partition count (libs/contracts MESSAGE_PARTITIONS): one worker per partition. */
+export const DEFAULT_PARTITION_CONCURRENCY = 6;
 
 const deadLetters = new Counter({
   name: 'hub_dead_letters_total',
@@ -51,7 +58,9 @@ const deadLetters = new Counter({
  * - anything else (a bug) is tried `maxUnclassifiedAttempts` times, then
  *   dead-lettered as `HUB.UNHANDLED`. kafkajs never counts retries for us (and
  *   Nest's retryCount header is never set), so the count is kept here.
- * Partition order holds: the next event of a partition waits for this one.
+ * Partition order holds: the next event of a partition waits for this one. Partitions are
+ * worked on concurrently (kafkajs gives each partition one event at a time), so one slow
+ * event holds up its own partition only.
  */
 export class HubConsumer {
   private readonly log = getLogger(HubConsumer.name);
@@ -96,6 +105,7 @@ export class HubConsumer {
   async start(opts: { fromBeginning?: boolean } = {}): Promise<void> {
     if (this.handlers.size === 0) throw new Error(`consumer ${this.opts.groupId} has no handlers`);
     this.stopping = false;
+    this.watchCrashes(opts);
     this.joined = new Promise((resolve) => {
       const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         remove();
@@ -106,9 +116,11 @@ export class HubConsumer {
     await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: opts.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITION_CONCURRENCY,
+      // eachMessage, not eachBatch: kafkajs then heartbeats and handles rebalances between events itself.
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         await this.process(topic, partition, message, heartbeat);
+        await this.commit(topic, partition, message.offset);
       },
     });
     this.running = true;
@@ -128,6 +140,40 @@ export class HubConsumer {
     }
   }
 
+  private crashWatch?: () => void;
+
+  /**
+   * kafkajs restarts its consumer after a crash only when the error is retriable. A commit
+   * refused with "The coordinator is not aware of this member" (the member was evicted while a
+   * handler ran long, e.g. on a starved machine) arrives wrapped as KafkaJSNonRetriableError: the
+   * consumer then disconnects for good while the process lives on and nothing consumes the
+   * partitions (seen in the chaos run, docs/chaos.md). So every crash kafkajs will not restart is
+   * restarted here; events handled but not committed are redelivered and the ledger claims make
+   * that harmless.
+   */
+  private watchCrashes(opts: { fromBeginning?: boolean }): void {
+    this.crashWatch ??= this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.log.error('consumer crashed and kafkajs will not restart it: restarting it', { group: this.opts.groupId, error: maskPersonIds(String(payload.error?.message)) });
+      void this.restartAfterCrash(opts);
+    });
+  }
+
+  private async restartAfterCrash(opts: { fromBeginning?: boolean }): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.stopLagReport?.();
+        this.stopLagReport = undefined;
+        this.running = false;
+        await this.start(opts);
+        return;
+      } catch (err) {
+        this.log.error('consumer restart failed, trying again', { group: this.opts.groupId, attempt, error: maskPersonIds(String((err as Error).message)) });
+        await sleep(Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(attempt, 16)));
+      }
+    }
+  }
+
   /** Graceful stop: finishes the event in hand (kafkajs waits for eachMessage), commits, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -137,7 +183,8 @@ export class HubConsumer {
     this.running = false;
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) {
+  /** Handles one event: the handler, its retries, or the dead-letter topic. Resolves once it is done with. */
+  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const entry = this.handlers.get(topic);
     const headers = headersToRecord(message.headers);
     const ids = { topic, partition, offset: message.offset, msgId: headers[HubHeaders.MsgId], eventId: headers[HubHeaders.EventId] };
@@ -148,19 +195,19 @@ export class HubConsumer {
       payload = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch {
       await this.deadLetter(entry.def, topic, partition, message, new HubError(HubErrorCodes.BadPayload, 'value is not JSON'), 1);
-      return this.commit(topic, partition, message.offset);
+      return;
     }
 
     for (let attempt = 1; ; attempt++) {
       try {
         await entry.handler({ topic: logicalName(topic), partition, offset: message.offset, key: message.key?.toString('utf8'), payload, headers, heartbeat });
-        return this.commit(topic, partition, message.offset);
+        return;
       } catch (thrown) {
         const err = HubError.from(thrown);
         const giveUp = !err.retriable && (!HubError.isUnclassified(err) || attempt >= this.maxUnclassifiedAttempts);
         if (giveUp) {
           await this.deadLetter(entry.def, topic, partition, message, err, attempt);
-          return this.commit(topic, partition, message.offset);
+          return;
         }
         if (this.stopping) throw err; // leave it uncommitted: the next owner redoes it
         const waitMs = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(attempt - 1, 16));
@@ -171,6 +218,7 @@ export class HubConsumer {
     }
   }
 
+  /** Commits `offset` as handled: the group resumes after it. */
   private async commit(topic: string, partition: number, offset: string): Promise<void> {
     await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
   }

@@ -14,6 +14,12 @@ describe('classifyLedgerFailure', () => {
     expect(error).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
   });
 
+  it.each(['P2024', 'P2028', 'P2034', 'P2037'])('makes the transient %s (pool or transaction timeout, deadlock, too many connections) retriable, never dead-lettered', (code) => {
+    const error = classifyLedgerFailure(Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code }), 'recordAccepted');
+    expect(error).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+    expect(error.metadata).toEqual({ operation: 'recordAccepted', prismaCode: code });
+  });
+
   it('passes a HubError through unchanged', () => {
     const original = new HubError(LedgerErrorCodes.UnknownMessage, 'unknown');
     expect(classifyLedgerFailure(original, 'appendEvent')).toBe(original);

@@ -138,4 +138,53 @@ describe('MessageLedger against PostgreSQL', () => {
     ).rejects.toMatchObject({ code: HubErrorCodes.DependencyUnavailable });
     await expect(ledger.claim('delivery', eventId)).resolves.toBe(true);
   });
+
+  it('claims and appends in one statement: the event and status once, nothing for a later claim of the same event', async () => {
+    const message = acceptedMessage({ genDate: new Date('2026-03-01T10:00:00.123Z'), forsendelsesstatus: 'N', refToParent: randomUUID(), contentHash: 'a'.repeat(64) });
+    await ledger.recordAccepted(message);
+    const eventId = randomUUID();
+    const event = { msgId: message.msgId, stage: 'rejected', outcome: EventOutcome.FAILED, errorCode: 'T02', status: MessageStatus.REJECTED, detail: { note: 'pasient 01019012345', n: 1 } };
+    const results = await Promise.all(Array.from({ length: 10 }, () => ledger.claimAndAppend('validation', eventId, event)));
+    const won = results.filter((r) => r !== null);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ msgId: message.msgId, stage: 'rejected', outcome: EventOutcome.FAILED, errorCode: 'T02', detail: { note: 'pasient ***********', n: 1 } });
+    expect(won[0]!.occurredAt).toBeInstanceOf(Date);
+    await expect(ledger.claimAndAppend('validation', eventId, { ...event, stage: 'validated', outcome: EventOutcome.SUCCEEDED })).resolves.toBeNull();
+    const trace = await ledger.trace(message.msgId);
+    expect(trace?.message).toMatchObject({ status: MessageStatus.REJECTED, genDate: message.genDate, forsendelsesstatus: 'N', refToParent: message.refToParent, contentHash: message.contentHash });
+    expect(trace?.events.map((e) => e.stage)).toEqual(['accepted', 'rejected']);
+    // another stage's claim of the same event id is its own, and an explicit time is kept
+    const at = new Date('2026-03-01T10:05:00.000Z');
+    await expect(ledger.claimAndAppend('crypto', eventId, { msgId: message.msgId, stage: 'sealed', outcome: EventOutcome.SUCCEEDED, occurredAt: at })).resolves.toMatchObject({ occurredAt: at, detail: null });
+  });
+
+  it('claimAndAppend refuses an unknown message with LEDGER.UNKNOWN_MESSAGE and keeps no claim', async () => {
+    const eventId = randomUUID();
+    await expect(ledger.claimAndAppend('validation', eventId, { msgId: randomUUID(), stage: 'validated', outcome: EventOutcome.SUCCEEDED })).rejects.toMatchObject({
+      code: LedgerErrorCodes.UnknownMessage,
+      retriable: false,
+    });
+    await expect(ledger.claim('validation', eventId)).resolves.toBe(true);
+  });
+
+  it('claimAndAppend joins an outer transaction: a rollback releases the claim and the event', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    const eventId = randomUUID();
+    await expect(
+      ledger.transaction(async (tx) => {
+        expect(await tx.claimAndAppend('dispatch', eventId, { msgId: message.msgId, stage: 'dispatched', outcome: EventOutcome.SUCCEEDED })).not.toBeNull();
+        throw new Error('publish failed');
+      }),
+    ).rejects.toMatchObject({ code: HubErrorCodes.DependencyUnavailable });
+    expect((await ledger.trace(message.msgId))?.events.map((e) => e.stage)).toEqual(['accepted']);
+    await expect(ledger.claim('dispatch', eventId)).resolves.toBe(true);
+  });
+
+  it('records one of many concurrent acceptances of the same msgId', async () => {
+    const message = acceptedMessage();
+    const results = await Promise.all(Array.from({ length: 10 }, () => ledger.recordAccepted(message)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await ledger.trace(message.msgId))?.events).toHaveLength(1);
+  });
 });

@@ -107,50 +107,33 @@ export class MessageLedger {
     message.receiverHerIds.forEach((herId) => assertHerId(herId, 'receiverHerIds'));
     if (message.patientKey != null) assertPatientKey(message.patientKey);
 
-    return this.#write('recordAccepted', async (db) => {
-      // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first and then inserts nothing.
-      const { count } = await db.message.createMany({
-        data: [
-          {
-            msgId: message.msgId,
-            conversationId: message.conversationId,
-            msgType: message.msgType,
-            version: message.version,
-            senderHerId: message.senderHerId,
-            receiverHerIds: [...message.receiverHerIds],
-            patientKey: message.patientKey ?? null,
-            status: MessageStatus.ACCEPTED,
-            genDate: message.genDate ?? null,
-            forsendelsesstatus: message.forsendelsesstatus ?? null,
-            refToParent: message.refToParent ?? null,
-            contentHash: message.contentHash ?? null,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      if (count === 0) return false;
-      await db.messageEvent.create({
-        data: {
-          msgId: message.msgId,
-          stage: ACCEPTED_STAGE,
-          outcome: EventOutcome.SUCCEEDED,
-          detail: message.detail ? maskEventDetail(message.detail) : Prisma.DbNull,
-        },
-      });
-      return true;
-    });
+    // One statement (message + its `accepted` event): atomic on its own, one round trip.
+    // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first and then inserts nothing.
+    const detail = message.detail ? JSON.stringify(maskEventDetail(message.detail)) : null;
+    try {
+      const rows = await this.db.$queryRaw<{ msg_id: string }[]>`
+        WITH inserted AS (
+          INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, patient_key, status,
+                               gen_date, forsendelsesstatus, ref_to_parent, content_hash, updated_at)
+          VALUES (${message.msgId}::uuid, ${message.conversationId}, ${message.msgType}, ${message.version}, ${message.senderHerId},
+                  ${[...message.receiverHerIds]}::int[], ${message.patientKey ?? null}, ${MessageStatus.ACCEPTED}::message_status,
+                  ${message.genDate ?? null}::timestamptz, ${message.forsendelsesstatus ?? null}, ${message.refToParent ?? null}::uuid,
+                  ${message.contentHash ?? null}, now())
+          ON CONFLICT DO NOTHING
+          RETURNING msg_id
+        )
+        INSERT INTO message_event (msg_id, stage, outcome, detail)
+        SELECT msg_id, ${ACCEPTED_STAGE}, ${EventOutcome.SUCCEEDED}::event_outcome, ${detail}::jsonb FROM inserted
+        RETURNING msg_id::text AS msg_id`;
+      return rows.length === 1;
+    } catch (error) {
+      throw classifyLedgerFailure(error, 'recordAccepted');
+    }
   }
 
   /** Appends a stage's event to a recorded message's trace, and moves its status when asked. */
   async appendEvent(event: LedgerEventInput): Promise<LedgerEvent> {
-    assertMsgId(event.msgId);
-    assertText(event.stage, 'stage');
-    if (event.errorCode !== undefined) assertText(event.errorCode, 'errorCode');
-    if (event.outcome !== EventOutcome.SUCCEEDED && event.errorCode === undefined) {
-      throw new HubError(LedgerErrorCodes.InvalidInput, `an event with outcome ${event.outcome} needs an errorCode`, {
-        metadata: { field: 'errorCode' },
-      });
-    }
+    assertEventInput(event);
 
     return this.#write('appendEvent', async (db) => {
       try {
@@ -178,6 +161,44 @@ export class MessageLedger {
         throw error;
       }
     });
+  }
+
+  /**
+   * `claim(stage, eventId)` and, when the claim is new, `appendEvent(event)`, in ONE
+   * statement (one round trip, atomic on its own and inside a `transaction()`): the
+   * stages' hot path. Returns the appended event, or null when `eventId` was claimed before
+   * (a redelivery: nothing is written). An unknown msgId fails with LEDGER.UNKNOWN_MESSAGE
+   * and releases the claim, exactly like the two calls in one transaction would.
+   */
+  async claimAndAppend(stage: string, eventId: string, event: LedgerEventInput): Promise<LedgerEvent | null> {
+    assertText(stage, 'stage');
+    assertText(eventId, 'eventId');
+    assertEventInput(event);
+    const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
+    try {
+      const rows = await this.db.$queryRaw<RawEventRow[]>`
+        WITH claimed AS (
+          INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId})
+          ON CONFLICT DO NOTHING RETURNING 1
+        ), appended AS (
+          INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
+          SELECT ${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
+                 ${detail}::jsonb, COALESCE(${event.occurredAt ?? null}::timestamptz, now())
+          FROM claimed
+          RETURNING id, msg_id, stage, outcome::text AS outcome, error_code, detail, occurred_at
+        ), moved AS (
+          UPDATE message SET status = ${event.status ?? null}::message_status, updated_at = now()
+          WHERE msg_id = ${event.msgId}::uuid AND ${event.status ?? null}::message_status IS NOT NULL AND EXISTS (SELECT 1 FROM claimed)
+        )
+        SELECT id, msg_id::text AS msg_id, stage, outcome, error_code, detail, occurred_at FROM appended`;
+      const row = rows[0];
+      return row ? { id: row.id.toString(), msgId: row.msg_id, stage: row.stage, outcome: row.outcome as EventOutcome, errorCode: row.error_code, detail: row.detail, occurredAt: row.occurred_at } : null;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) {
+        throw new HubError(LedgerErrorCodes.UnknownMessage, 'no message with this msgId in the ledger', { cause: error, metadata: { msgId: event.msgId } });
+      }
+      throw classifyLedgerFailure(error, 'claimAndAppend');
+    }
   }
 
   /** The message and its events in order, or null when the ledger does not know it. */
@@ -236,6 +257,36 @@ export class MessageLedger {
       throw classifyLedgerFailure(error, operation);
     }
   }
+}
+
+/** What `appendEvent` and `claimAndAppend` require of an event before touching the database. */
+function assertEventInput(event: LedgerEventInput): void {
+  assertMsgId(event.msgId);
+  assertText(event.stage, 'stage');
+  if (event.errorCode !== undefined) assertText(event.errorCode, 'errorCode');
+  if (event.outcome !== EventOutcome.SUCCEEDED && event.errorCode === undefined) {
+    throw new HubError(LedgerErrorCodes.InvalidInput, `an event with outcome ${event.outcome} needs an errorCode`, {
+      metadata: { field: 'errorCode' },
+    });
+  }
+}
+
+/** A row of message_event as the raw query returns it. */
+interface RawEventRow {
+  id: bigint;
+  msg_id: string;
+  stage: string;
+  outcome: string;
+  error_code: string | null;
+  detail: LedgerJson | null;
+  occurred_at: Date;
+}
+
+/** PostgreSQL 23503 (foreign_key_violation), however the driver adapter wraps it. */
+function isForeignKeyViolation(error: unknown): boolean {
+  if (prismaCode(error) === 'P2003') return true;
+  const text = `${(error as Error)?.message ?? ''} ${JSON.stringify((error as { meta?: unknown })?.meta ?? {})} ${String((error as { cause?: { code?: unknown } })?.cause?.code ?? '')}`;
+  return /23503|foreign key/i.test(text);
 }
 
 function isClient(db: LedgerDb): db is LedgerClient {

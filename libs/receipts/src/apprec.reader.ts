@@ -99,13 +99,17 @@ export function issueDateMatches(issueDate: string, genDate: Date): boolean {
   return wall === wallClock(genDate, 'UTC') || wall === wallClock(genDate, 'Europe/Oslo');
 }
 
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than formatting with it (every AppRec needs two). */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+
 function wallClock(date: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
+  let format = wallClockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
       timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
+    });
+    wallClockFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }

@@ -1,7 +1,8 @@
-import jose from 'node-jose';
+import type { KeyObject } from 'node:crypto';
 import { x5cToPem } from './certificate.pem.js';
 import type { CertificateValidator, ValidatedCertificate } from './certificate.validator.js';
 import { CryptoErrorCodes, cryptoError } from './crypto.error-codes.js';
+import { compactJwsPayload, decryptCompactRsaOaep256A256Gcm, verifyCompactRs256 } from './envelope.jose.js';
 import { CONTENT_ENCRYPTION_ALG, KEY_ENCRYPTION_ALG, SIGNATURE_ALG } from './envelope.sealer.js';
 import { JoseKeyCache } from './jose-key.cache.js';
 
@@ -48,7 +49,7 @@ function decodeHeader(segment: string | undefined): Record<string, unknown> | nu
  * signing (and name the expected sender's HER-id when given) and the RS256 signature must
  * verify with it. Refusals: CRYPTO.DECRYPT_FAILED (not for this receiver, or corrupt),
  * CRYPTO.NO_PRIVATE_KEY, CRYPTO.NO_CERTIFICATE (no x5c), the validator's CERT_* codes,
- * CRYPTO.SIGNATURE_INVALID (kodeverk 8221 S01). Imported keys are cached.
+ * CRYPTO.SIGNATURE_INVALID (kodeverk 8221 S01). Parsed keys are cached (JoseKeyCache).
  */
 export class Opener {
   private readonly validator: CertificateValidator;
@@ -71,16 +72,15 @@ export class Opener {
     if (header.kid !== undefined && String(header.kid) !== recipient.herId) {
       throw cryptoError(CryptoErrorCodes.DecryptFailed, `JWE is encrypted for HER-id ${String(header.kid)}, not ${recipient.herId}`, { ...meta, kid: String(header.kid) });
     }
-    let key: jose.JWK.Key;
+    let key: KeyObject;
     try {
-      key = await this.keys.get(recipient.encryptionKeyPem);
+      key = this.keys.get(recipient.encryptionKeyPem);
     } catch (err) {
       throw cryptoError(CryptoErrorCodes.NoPrivateKey, `encryption key of HER-id ${recipient.herId} cannot be read`, meta, err);
     }
     let jws: string;
     try {
-      const result = await jose.JWE.createDecrypt(key, { algorithms: [KEY_ENCRYPTION_ALG, CONTENT_ENCRYPTION_ALG] }).decrypt(jwe);
-      jws = result.plaintext.toString('utf8');
+      jws = decryptCompactRsaOaep256A256Gcm(jwe, key).toString('utf8');
     } catch (err) {
       throw cryptoError(CryptoErrorCodes.DecryptFailed, `JWE cannot be decrypted with the key of HER-id ${recipient.herId}`, meta, err);
     }
@@ -93,6 +93,8 @@ export class Opener {
     const header = parts.length === 3 ? decodeHeader(parts[0]) : null;
     if (!header) throw cryptoError(CryptoErrorCodes.SignatureInvalid, 'not a compact JWS');
     if (header.alg !== SIGNATURE_ALG) throw cryptoError(CryptoErrorCodes.SignatureInvalid, `JWS algorithm ${String(header.alg)} is not ${SIGNATURE_ALG}`);
+    // RFC 7515 §4.1.11: an extension the verifier does not understand must not be ignored.
+    if (header.crit !== undefined) throw cryptoError(CryptoErrorCodes.SignatureInvalid, 'JWS header lists critical extensions, which the hub does not support');
     const x5c = header.x5c;
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string') {
       throw cryptoError(CryptoErrorCodes.NoCertificate, 'JWS header carries no x5c signing certificate');
@@ -106,9 +108,8 @@ export class Opener {
     const signerCertificate = this.validator.validate(certPem, 'sign', { expectedHerId: opts.expectedSenderHerId, role: 'signer' });
     let payload: Buffer;
     try {
-      const key = await this.keys.get(certPem);
-      const result = await jose.JWS.createVerify(key, { algorithms: [SIGNATURE_ALG] }).verify(jws);
-      payload = result.payload;
+      if (!verifyCompactRs256(jws, this.keys.get(certPem))) throw new Error('RS256 signature does not verify');
+      payload = compactJwsPayload(jws);
     } catch (err) {
       throw cryptoError(CryptoErrorCodes.SignatureInvalid, `signature by HER-id ${signerCertificate.herId} does not verify`, { signerHerId: signerCertificate.herId }, err);
     }

@@ -1,5 +1,5 @@
-import jose from 'node-jose';
 import { pemToX5c } from './certificate.pem.js';
+import { encryptCompactRsaOaep256A256Gcm, signCompactRs256 } from './envelope.jose.js';
 import { JoseKeyCache } from './jose-key.cache.js';
 
 /** JWS algorithm of the hub's signatures. */
@@ -33,32 +33,20 @@ const toBuffer = (document: string | Uint8Array): Buffer => (typeof document ===
  * Seals documents: a compact JWS (RS256, header `x5c` = [signing certificate]) over the
  * document bytes, then a compact JWE (RSA-OAEP-256 + A256GCM, header `kid` = receiver
  * HER-id, `cty` JOSE) of the JWS string to each receiver. The Sealer does not judge
- * certificates: validate them first (CertificateValidator). Imported keys are cached.
+ * certificates: validate them first (CertificateValidator). Parsed keys are cached
+ * (JoseKeyCache); the JOSE work is node:crypto (envelope.jose.ts).
  */
 export class Sealer {
   constructor(private readonly keys: JoseKeyCache = new JoseKeyCache()) {}
 
   /** The compact JWS of `document` (UTF-8 when a string) by `signer`. */
   async sign(document: string | Uint8Array, signer: SealSigner): Promise<string> {
-    const key = await this.keys.get(signer.signingKeyPem);
-    const signed = await jose.JWS.createSign(
-      { format: 'compact', alg: SIGNATURE_ALG, fields: { x5c: [pemToX5c(signer.signingCertPem)] } },
-      { key, reference: false } as unknown as jose.JWK.Key,
-    )
-      .update(toBuffer(document))
-      .final();
-    return signed as unknown as string;
+    return signCompactRs256(toBuffer(document), this.keys.get(signer.signingKeyPem), { x5c: [pemToX5c(signer.signingCertPem)] });
   }
 
   /** The compact JWE of a compact JWS for one recipient. */
   async encrypt(jws: string, recipient: SealRecipient): Promise<string> {
-    const key = await this.keys.get(recipient.encryptionCertPem);
-    return jose.JWE.createEncrypt(
-      { format: 'compact', contentAlg: CONTENT_ENCRYPTION_ALG, fields: { alg: KEY_ENCRYPTION_ALG, kid: recipient.herId, cty: 'JOSE' } },
-      { key, reference: false } as unknown as jose.JWK.Key,
-    )
-      .update(Buffer.from(jws, 'utf8'))
-      .final();
+    return encryptCompactRsaOaep256A256Gcm(Buffer.from(jws, 'utf8'), this.keys.get(recipient.encryptionCertPem), { kid: recipient.herId, cty: 'JOSE' });
   }
 
   /** Signs once and encrypts to one recipient. */

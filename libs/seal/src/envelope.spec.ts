@@ -1,4 +1,5 @@
 import { HubError } from '@hub/errors';
+import jose from 'node-jose';
 import { CertificateValidator } from './certificate.validator.js';
 import { Opener } from './envelope.opener.js';
 import { Sealer } from './envelope.sealer.js';
@@ -152,5 +153,71 @@ describe('Sealer and Opener', () => {
   it('refuses an unsigned (alg none) JWS', async () => {
     const none = [Buffer.from(JSON.stringify({ alg: 'none', x5c: [] })).toString('base64url'), Buffer.from(DOC).toString('base64url'), ''].join('.');
     expect((await rejection(opener.verify(none))).code).toBe('CRYPTO.SIGNATURE_INVALID');
+  });
+
+  it('stays compatible with node-jose both ways (the format other JOSE libraries read)', async () => {
+    // sealed here, opened by node-jose: JWE decrypts with the receiver key, the JWS inside verifies with the x5c key
+    const jwe = await sealer.seal(DOC, signer(hospital), recipient(skien));
+    const decrypted = await jose.JWE.createDecrypt(await jose.JWK.asKey(skien.encrypt.keyPem, 'pem')).decrypt(jwe);
+    expect(decrypted.header).toMatchObject({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: '9100100', cty: 'JOSE' });
+    const verified = await jose.JWS.createVerify(await jose.JWK.asKey(hospital.sign.certPem, 'pem'), { algorithms: ['RS256'] }).verify(decrypted.plaintext.toString('utf8'));
+    expect(verified.payload.toString('utf8')).toBe(DOC);
+
+    // sealed by node-jose, opened here
+    const jws = await jose.JWS.createSign(
+      { format: 'compact', alg: 'RS256', fields: { x5c: [hospital.sign.certPem.replace(/-----[A-Z ]+-----|\s/g, '')] } },
+      { key: await jose.JWK.asKey(hospital.sign.keyPem, 'pem'), reference: false } as unknown as jose.JWK.Key,
+    ).update(Buffer.from(DOC, 'utf8')).final();
+    const foreign = await jose.JWE.createEncrypt(
+      { format: 'compact', contentAlg: 'A256GCM', fields: { alg: 'RSA-OAEP-256', kid: '9100100', cty: 'JOSE' } },
+      { key: await jose.JWK.asKey(skien.encrypt.certPem, 'pem'), reference: false } as unknown as jose.JWK.Key,
+    ).update(Buffer.from(jws as unknown as string, 'utf8')).final();
+    const opened = await opener.open(foreign, opening(skien), { expectedSenderHerId: 9100000 });
+    expect(opened.text).toBe(DOC);
+    expect(opened.signerHerId).toBe('9100000');
+  });
+
+  it('refuses a JWE whose ciphertext, tag or protected header was altered, and one that asks for zip or crit', async () => {
+    const jwe = await sealer.seal(DOC, signer(hospital), recipient(skien));
+    const [h, k, iv, ct, tag] = jwe.split('.');
+    const flip = (b64: string) => {
+      const bytes = Buffer.from(b64, 'base64url');
+      bytes[0] ^= 0x01;
+      return bytes.toString('base64url');
+    };
+    const headerWith = (extra: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(h, 'base64url').toString('utf8')), ...extra })).toString('base64url');
+    for (const altered of [
+      [h, k, iv, flip(ct), tag],
+      [h, k, iv, ct, flip(tag)],
+      [h, k, iv, ct, Buffer.from(tag, 'base64url').subarray(0, 8).toString('base64url')],
+      [headerWith({ x: 1 }), k, iv, ct, tag],
+      [headerWith({ zip: 'DEF' }), k, iv, ct, tag],
+      [headerWith({ crit: ['exp'] }), k, iv, ct, tag],
+    ]) {
+      expect(await rejection(opener.open(altered.join('.'), opening(skien)))).toMatchObject({ code: 'CRYPTO.DECRYPT_FAILED', retriable: false });
+    }
+  });
+
+  it('refuses a JWS that lists critical extensions', async () => {
+    const jws = await sealer.sign(DOC, signer(hospital));
+    const [h, payload, signature] = jws.split('.');
+    const withCrit = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(h, 'base64url').toString('utf8')), crit: ['b64'] })).toString('base64url');
+    expect((await rejection(opener.verify([withCrit, payload, signature].join('.')))).code).toBe('CRYPTO.SIGNATURE_INVALID');
+  });
+});
+
+describe('JoseKeyCache', () => {
+  it('parses each PEM once, gives private keys for key files and public keys for certificates, and keeps no failed parse', () => {
+    const ca = createCertificateAuthority({ now: T0 });
+    const cert = issueCertificate(ca, { herId: '9100000', name: 'STHF', purpose: 'sign', notBefore: T0, notAfter: new Date(T0.getTime() + DAY) });
+    const cache = new JoseKeyCache(2);
+    expect(cache.get(cert.keyPem).type).toBe('private');
+    expect(cache.get(cert.certPem).type).toBe('public');
+    expect(cache.get(cert.keyPem)).toBe(cache.get(cert.keyPem));
+    expect(cache.size).toBe(2);
+    expect(() => cache.get('-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n')).toThrow();
+    expect(cache.size).toBe(2);
+    cache.get(ca.certPem); // over the bound: the oldest entry goes
+    expect(cache.size).toBe(2);
   });
 });

@@ -1,23 +1,24 @@
-import jose from 'node-jose';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
 /**
- * Imported node-jose keys, one per PEM (private key or certificate). Importing
- * (`JWK.asKey`: PEM → ASN.1 → JWK) costs more than the RSA operation it serves, so
- * each key is imported once per process and reused; a failed import is not cached.
+ * Parsed keys, one `KeyObject` per PEM (a PKCS#8/PKCS#1 private key, or a certificate
+ * whose public key is wanted). Parsing a PEM (base64 → ASN.1 → OpenSSL key) costs more
+ * than the RSA operation it serves, so each key is parsed once per process and reused.
+ * A PEM that does not parse throws and is not cached. Bounded: the oldest entry goes
+ * first when `maxEntries` is reached (x5c certificates come from the wire).
  */
 export class JoseKeyCache {
-  private readonly keys = new Map<string, Promise<jose.JWK.Key>>();
+  private readonly keys = new Map<string, KeyObject>();
 
   constructor(private readonly maxEntries = 1000) {}
 
-  /** The imported key for a PEM private key or certificate. */
-  get(pem: string): Promise<jose.JWK.Key> {
+  /** The key for a PEM private key (private KeyObject) or certificate / public key (public KeyObject). */
+  get(pem: string): KeyObject {
     let key = this.keys.get(pem);
     if (!key) {
+      key = /-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(pem) ? createPrivateKey(pem) : createPublicKey(pem);
       if (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
-      key = jose.JWK.asKey(pem, 'pem');
       this.keys.set(pem, key);
-      key.catch(() => this.keys.delete(pem));
     }
     return key;
   }
