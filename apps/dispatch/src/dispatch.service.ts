@@ -1,16 +1,18 @@
 import {
-  Controller, HttpCode, HttpException, Inject, Injectable, Module, Param, ParseIntPipe, Post, UseFilters,
+  Controller, HttpCode, Inject, Injectable, Module, Param, ParseIntPipe, Post, UseFilters, UseGuards,
   type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown,
 } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { databaseUrl, durationMs, httpPort, setting } from '@hub/config';
 import { Topics, type HubEventMap, type MessageSealed } from '@hub/contracts';
+import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, apiAuthProviders, assertOperator } from '@hub/api-auth';
 import { Dispatcher } from '@hub/dispatch';
+import { HubError } from '@hub/errors';
 import { HubEventExceptionFilter, HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
 import { createLedgerClient, type LedgerClient } from '@hub/ledger';
 import { ObservabilityModule, getLogger } from '@hub/observability';
-import { PartyRegistry } from '@hub/registry';
+import { PartyRegistry, type Principal } from '@hub/registry';
 import type { ServiceConfig, ServiceDefinition } from '@hub/service-host';
 
 const settings = {
@@ -41,18 +43,24 @@ class SealedMessagesHandler {
   }
 }
 
-/** Operators: release a party's held deliveries now (the party must be ACTIVE). */
+/** HTTP status of the release API's own codes (auth codes map in the filter). */
+const DISPATCH_HTTP_STATUS: Readonly<Record<string, number>> = { 'DISPATCH.UNKNOWN_PARTY': 404, 'DISPATCH.PARTY_NOT_ACTIVE': 409 };
+
+/** Operators only: release a party's held deliveries now (the party must be ACTIVE). */
 @Controller('v1/parties')
+@UseGuards(BearerAuthGuard)
+@UseFilters(HubErrorHttpFilter)
 class ReleaseController {
   constructor(private readonly dispatcher: Dispatcher, private readonly registry: PartyRegistry) {}
 
   @Post(':herId/release')
   @HttpCode(200)
-  async release(@Param('herId', ParseIntPipe) herId: number): Promise<{ herId: number; released: number }> {
+  async release(@CurrentPrincipal() principal: Principal, @Param('herId', ParseIntPipe) herId: number): Promise<{ herId: number; released: number }> {
+    assertOperator(principal);
     this.registry.invalidate();
     const party = await this.registry.findParty(herId);
-    if (!party) throw new HttpException({ code: 'DISPATCH.UNKNOWN_PARTY', message: `no party with HER-id ${herId}` }, 404);
-    if (party.status !== 'ACTIVE') throw new HttpException({ code: 'DISPATCH.PARTY_NOT_ACTIVE', message: `party ${herId} is ${party.status}` }, 409);
+    if (!party) throw new HubError('DISPATCH.UNKNOWN_PARTY', `no party with HER-id ${herId}`, { metadata: { herId } });
+    if (party.status !== 'ACTIVE') throw new HubError('DISPATCH.PARTY_NOT_ACTIVE', `party ${herId} is ${party.status}`, { metadata: { herId } });
     return { herId, released: await this.dispatcher.release(herId) };
   }
 }
@@ -114,6 +122,7 @@ class DispatchModule {
           useFactory: (db: LedgerClient, registry: PartyRegistry, producer: HubProducer) =>
             new Dispatcher({ db, registry, producer, kafka }, { publishAttempts: config.publishAttempts, retryInitialMs: config.retryInitialMs, retryMaxMs: config.retryMaxMs }),
         },
+        ...apiAuthProviders({ service: 'dispatch', db: LEDGER_CLIENT, registry: PartyRegistry, statusByCode: DISPATCH_HTTP_STATUS }),
         HoldReleasePoller,
         Resources,
       ],

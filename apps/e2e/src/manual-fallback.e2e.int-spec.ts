@@ -143,7 +143,7 @@ describe('manual fallback end to end (services as processes)', () => {
     expect((await t.call('intake', 'GET', `/v1/conversations/${msgId}`, { token: t.tokens.operator })).status).toBe(200);
     expect((await accessLog(msgId, 'message.trace')).map((r) => [r.partyHerId, r.outcome])).toEqual([
       [STHF, '200'],
-      [PORSGRUNN, '403 AUTH.FORBIDDEN'],
+      [PORSGRUNN, '403 AUTH.FORBIDDEN_READ'],
     ]);
     expect((await accessLog(msgId, 'conversation.read')).map((r) => [r.role, r.outcome])).toEqual([['OPERATOR', '200']]);
   });

@@ -286,7 +286,7 @@ describe('intake API (in-process app, real broker and database)', () => {
     }
     const other = await get('porsgrunn', `/v1/messages/${msgId}`);
     expect(other.status).toBe(403);
-    expect(await other.json()).toMatchObject({ code: 'AUTH.FORBIDDEN' });
+    expect(await other.json()).toMatchObject({ code: 'AUTH.FORBIDDEN_READ' });
     expect((await get('sthf', `/v1/messages/${randomUUID()}`)).status).toBe(404);
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError, databaseUrl, httpPort, setting, type ConfigOf } from '@hub/config';
 import { Topics } from '@hub/contracts';
 import { DEFAULT_HELD_AFTER_MS, DocumentVault } from '@hub/documents';
-import { IntakeModule } from '@hub/intake';
+import { DEFAULT_INTAKE_RATE_LIMIT, IntakeModule } from '@hub/intake';
 import { getLogger } from '@hub/observability';
 import type { ServiceDefinition } from '@hub/service-host';
 
@@ -36,6 +36,10 @@ export const intakeSettings = {
   nodeEnv: setting('NODE_ENV', z.string().default('development')),
   /** Largest request body / document in bytes; default 10 MB, the validator's limit. */
   bodyLimitBytes: setting('INTAKE_BODY_LIMIT_BYTES', z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT)),
+  /** Per-party sustained API requests per second (token bucket, per replica); 0 turns the limit off. */
+  rateLimitPerS: setting('INTAKE_RATE_LIMIT_PER_S', z.coerce.number().nonnegative().default(DEFAULT_INTAKE_RATE_LIMIT.ratePerSecond)),
+  /** Per-party burst: requests allowed at once after being idle. */
+  rateLimitBurst: setting('INTAKE_RATE_LIMIT_BURST', z.coerce.number().int().min(1).default(DEFAULT_INTAKE_RATE_LIMIT.burst)),
 };
 
 /** The patient key secret, or the marked development default; refused in production. */
@@ -79,6 +83,7 @@ export const intakeService: ServiceDefinition<typeof intakeSettings> = {
       documents: documentVaultOf(config),
       manualFallbackHeldAfterMs: config.manualFallbackHeldAfterMs,
       bodyLimitBytes: config.bodyLimitBytes,
+      rateLimit: { ratePerSecond: config.rateLimitPerS, burst: config.rateLimitBurst },
     }),
   produces: [Topics.MessagesAccepted, Topics.AppRecsSubmitted, Topics.EpjEvents],
   consumerGroup: 'intake',

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type BeforeApplicationShutdown } from '@nestjs/common';
 import { z } from 'zod';
-import { PARTY_REGISTRY } from '@hub/api-auth';
+import { PARTY_REGISTRY, apiAuthProviders } from '@hub/api-auth';
 import { databaseUrl, durationMs, httpPort, setting } from '@hub/config';
 import { Topics } from '@hub/contracts';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
@@ -16,7 +16,7 @@ import { RECEIPT_CLOCK, RECEIPT_DB } from './receipt-tracker.tokens.js';
 import { ReceiptMetrics } from './receipt.metrics.js';
 import { ReceiptRepository } from './receipt.repository.js';
 import { ReceiptTracker } from './receipt.tracker.js';
-import { ReceiptsController, TestClockController } from './receipts.controller.js';
+import { RECEIPTS_HTTP_STATUS, ReceiptsController, TestClockController } from './receipts.controller.js';
 
 const settings = {
   httpPort: httpPort('RECEIPT_TRACKER_PORT', 3004),
@@ -87,6 +87,7 @@ class ReceiptTrackerModule {
       providers: [
         { provide: RECEIPT_CLOCK, useFactory: () => new OffsetClock() },
         { provide: PARTY_REGISTRY, inject: [RECEIPT_DB], useFactory: (db: LedgerClient) => new PartyRegistry(db) },
+        ...apiAuthProviders({ service: 'receipt-tracker', db: RECEIPT_DB, statusByCode: RECEIPTS_HTTP_STATUS }),
         { provide: ReceiptDeadlinePolicy, useFactory: () => new ReceiptDeadlinePolicy({ warnAfterMs: config.warnAfterMs, overdueAfterMs: config.overdueAfterMs }) },
         ReceiptRepository,
         { provide: ReceiptStatusPublisher, inject: [HubProducer], useFactory: (producer: HubProducer) => new ReceiptStatusPublisher(producer) },

@@ -8,7 +8,7 @@ import { ReceiptRepository, isUuid, type ExpectationRow } from './receipt.reposi
 import type { LedgerClient } from '@hub/ledger';
 
 /** HTTP status of the receipt API's own codes (auth codes map in the filter). */
-const STATUS_BY_CODE = { [ReceiptErrorCodes.BadQuery]: 400, [ReceiptErrorCodes.NotFound]: 404, [ReceiptErrorCodes.TestClock]: 400 };
+export const RECEIPTS_HTTP_STATUS: Readonly<Record<string, number>> = { [ReceiptErrorCodes.BadQuery]: 400, [ReceiptErrorCodes.NotFound]: 404, [ReceiptErrorCodes.TestClock]: 400 };
 
 const STATUSES = ['OPEN', 'OK', 'REJECTED', 'PARTIAL', 'overdue', 'warning'] as const;
 type StatusFilter = (typeof STATUSES)[number];
@@ -41,7 +41,7 @@ function view(r: ExpectationRow) {
  */
 @Controller('v1/receipts')
 @UseGuards(BearerAuthGuard)
-@UseFilters(new HubErrorHttpFilter(STATUS_BY_CODE))
+@UseFilters(HubErrorHttpFilter)
 export class ReceiptsController {
   constructor(@Inject(RECEIPT_DB) private readonly db: LedgerClient, private readonly repo: ReceiptRepository) {}
 
@@ -95,7 +95,7 @@ export class ReceiptsController {
  */
 @Controller('v1/test/clock')
 @UseGuards(BearerAuthGuard)
-@UseFilters(new HubErrorHttpFilter(STATUS_BY_CODE))
+@UseFilters(HubErrorHttpFilter)
 export class TestClockController {
   constructor(@Inject(RECEIPT_CLOCK) private readonly clock: OffsetClock) {}
 

@@ -68,7 +68,7 @@ function alertView(a: AlertRow): AlertView {
 /** `/v1/alerts` (history) and `/v1/downtime` (declare, end, list). Bearer auth on every call. */
 @Controller('v1')
 @UseGuards(BearerAuthGuard)
-@UseFilters(new HubErrorHttpFilter(ALERTING_HTTP_STATUS))
+@UseFilters(HubErrorHttpFilter)
 export class AlertingHttpController {
   constructor(
     @Inject(AlertStore) private readonly alerts: AlertStore,

@@ -1,5 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { PARTY_REGISTRY } from '@hub/api-auth';
+import { PARTY_REGISTRY, apiAuthProviders } from '@hub/api-auth';
 import { KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
 import { createLedgerClient, type LedgerClient } from '@hub/ledger';
 import { ObservabilityModule } from '@hub/observability';
@@ -9,7 +9,7 @@ import { AlertEventsController } from './alert.events.controller.js';
 import { AlertOutbox } from './alert.outbox.js';
 import { AlertStore } from './alert.store.js';
 import type { AlertingConfig } from './alerting.settings.js';
-import { AlertingHttpController } from './alerting.http.controller.js';
+import { ALERTING_HTTP_STATUS, AlertingHttpController } from './alerting.http.controller.js';
 import { ALERTING_CLOCK, ALERTING_CONFIG, ALERTING_DB, type Clock } from './alerting.tokens.js';
 import { CertificateExpiryScanner } from './certificate-expiry.scanner.js';
 import { DowntimeService } from './downtime.service.js';
@@ -80,6 +80,7 @@ export class AlertingModule {
         { provide: ALERTING_DB, useFactory: () => createLedgerClient(config.databaseUrl, { poolSize: 5 }) },
         { provide: PARTY_REGISTRY, inject: [ALERTING_DB], useFactory: (db: LedgerClient) => new PartyRegistry(db, { cacheTtlMs: 5000, now: () => clock().getTime() }) },
         { provide: AlertStore, inject: [ALERTING_DB], useFactory: (db: LedgerClient) => new AlertStore(db) },
+        ...apiAuthProviders({ service: 'alerting', db: ALERTING_DB, statusByCode: ALERTING_HTTP_STATUS }),
         {
           provide: AlertChannels,
           useFactory: () => new AlertChannels({ smtpUrl: config.smtpUrl, from: config.alertFrom, webhookTimeoutMs: config.webhookTimeoutMs, now: clock }),

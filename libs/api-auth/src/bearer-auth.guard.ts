@@ -3,6 +3,7 @@ import { HubError } from '@hub/errors';
 import type { PartyRegistry, Principal } from '@hub/registry';
 import { AuthErrorCodes } from './access.policy.js';
 
+/** Injection token of the PartyRegistry the guard authenticates against. */
 export const PARTY_REGISTRY = Symbol('PARTY_REGISTRY');
 
 interface RequestWithPrincipal {
@@ -11,9 +12,10 @@ interface RequestWithPrincipal {
 }
 
 /**
- * Every API call is authenticated: `Authorization: Bearer <token>`, looked up by
- * its SHA-256 in the registry. The principal is put on the request for handlers
- * (`@CurrentPrincipal()`) and for the access log.
+ * Every API call is authenticated: `Authorization: Bearer <token>`, looked up by its SHA-256
+ * in the registry (only hashes are stored). No header → 401 `AUTH.MISSING`; a header that is
+ * not a bearer token, or an unknown or revoked token → 401 `AUTH.INVALID`. The principal is
+ * put on the request for handlers (`@CurrentPrincipal()`), the rate limit and the audit trail.
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
@@ -23,9 +25,10 @@ export class BearerAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RequestWithPrincipal>();
     const header = req.headers['authorization'];
     const value = Array.isArray(header) ? header[0] : header;
-    const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
-    if (!match) throw new HubError(AuthErrorCodes.Missing, 'Authorization: Bearer <token> is required');
-    const principal = await this.registry.authenticate(match[1]);
+    if (!value) throw new HubError(AuthErrorCodes.Missing, 'Authorization: Bearer <token> is required');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+    if (!match) throw new HubError(AuthErrorCodes.Invalid, 'the Authorization header is not a Bearer token');
+    const principal = await this.registry.authenticate(match[1]!);
     if (!principal) throw new HubError(AuthErrorCodes.Invalid, 'unknown or revoked token');
     req.principal = principal;
     return true;

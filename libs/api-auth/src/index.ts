@@ -1,4 +1,13 @@
-export { AUTH_HTTP_STATUS, AuthErrorCodes, assertCanRead, assertCanSendAs, assertOperator, canRead } from './access.policy.js';
+export { AUTH_HTTP_STATUS, AuthErrorCodes, actorOf, assertCanRead, assertCanSendAs, assertOperator, canRead } from './access.policy.js';
+export type { AuthErrorCode } from './access.policy.js';
 export { BearerAuthGuard, CurrentPrincipal, PARTY_REGISTRY } from './bearer-auth.guard.js';
-export { HubErrorHttpFilter } from './hub-error.filter.js';
+export { AUDIT_TRAIL, HTTP_STATUS_BY_CODE, HubErrorHttpFilter, httpErrorOf } from './hub-error.filter.js';
+export type { ErrorBody, HttpErrorAnswer } from './hub-error.filter.js';
 export { AccessLog } from './access.log.js';
+export { AuditTrail, maskedJson } from './audit.trail.js';
+export type { AuditEntry } from './audit.trail.js';
+export { RATE_LIMITER, RateLimitGuard } from './rate-limit.guard.js';
+export { TokenBucketLimiter } from './token-bucket.limiter.js';
+export type { TakeResult, TokenBucketOptions } from './token-bucket.limiter.js';
+export { apiAuthProviders } from './api-auth.providers.js';
+export type { ApiAuthProvidersOptions } from './api-auth.providers.js';

@@ -1,4 +1,4 @@
-export { IntakeModule, LEDGER_CLIENT } from './intake.module.js';
+export { DEFAULT_INTAKE_RATE_LIMIT, IntakeModule, LEDGER_CLIENT } from './intake.module.js';
 export type { IntakeModuleOptions } from './intake.module.js';
 export { CONVERSATION_READ_ACTION, MessageIntake, PUBLISHED_STAGE, TRACE_READ_ACTION, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
 export type { IntakeReceipt, IntakeTopics, MessageIntakeOptions } from './message-intake.service.js';
@@ -11,6 +11,4 @@ export type { SubmittedDocument } from './submitted-document.reader.js';
 export { intakeMessages } from './intake.metrics.js';
 export type { IntakeOutcome } from './intake.metrics.js';
 export { epjEventsController } from './kafka/epj-events.controller.js';
-export { toErrorResponse } from './http/http-error.filter.js';
-export type { ErrorBody } from './http/http-error.filter.js';
 export { publicParty } from './http/parties.controller.js';

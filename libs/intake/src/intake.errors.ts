@@ -1,14 +1,18 @@
-import { AUTH_HTTP_STATUS } from '@hub/api-auth';
+import { AUTH_HTTP_STATUS, type AuthErrorCode } from '@hub/api-auth';
 import { DOCUMENT_HTTP_STATUS } from '@hub/documents';
 import { HubError } from '@hub/errors';
 
-/** Stable codes of the intake API (HTTP bodies, dead-letter headers, the trace). */
+/**
+ * Stable codes of the intake API (HTTP bodies, dead-letter headers, the trace). Access
+ * decisions (AUTH.*) are not here: they are @hub/api-auth's AuthErrorCodes, the one list every
+ * service answers with.
+ */
 export const IntakeErrorCodes = {
-  AuthMissing: 'AUTH.MISSING',
-  AuthInvalid: 'AUTH.INVALID',
-  ForbiddenSender: 'AUTH.FORBIDDEN_SENDER',
-  Forbidden: 'AUTH.FORBIDDEN',
   NotXml: 'INTAKE.NOT_XML',
+  /** Well-formed XML refused by policy: a DOCTYPE (external entities, entity expansion), nesting too deep (T99). */
+  XmlRefused: 'INTAKE.XML_REFUSED',
+  /** A request or event header holds a person number: headers are logged and stored in clear, so it is refused. */
+  PersonIdInHeader: 'INTAKE.PERSON_ID_IN_HEADER',
   InvalidMsgId: 'INTAKE.INVALID_MSG_ID',
   UnsupportedDocument: 'INTAKE.UNSUPPORTED_DOCUMENT',
   UnsupportedMediaType: 'INTAKE.UNSUPPORTED_MEDIA_TYPE',
@@ -26,16 +30,17 @@ export const IntakeErrorCodes = {
 } as const;
 export type IntakeErrorCode = (typeof IntakeErrorCodes)[keyof typeof IntakeErrorCodes];
 
-/** HTTP status per intake code; a retriable HubError without an entry is 503, anything else 500. */
+/**
+ * HTTP status per code intake answers with (HubErrorHttpFilter's map): a retriable HubError
+ * without an entry is 503, `HUB.UNHANDLED` 500.
+ */
 export const HTTP_STATUS_OF: Readonly<Record<string, number>> = {
   // The shared access policy (AUTH.FORBIDDEN_READ …) and the manual fallback (DOCUMENTS.*).
   ...AUTH_HTTP_STATUS,
   ...DOCUMENT_HTTP_STATUS,
-  [IntakeErrorCodes.AuthMissing]: 401,
-  [IntakeErrorCodes.AuthInvalid]: 401,
-  [IntakeErrorCodes.ForbiddenSender]: 403,
-  [IntakeErrorCodes.Forbidden]: 403,
   [IntakeErrorCodes.NotXml]: 400,
+  [IntakeErrorCodes.XmlRefused]: 400,
+  [IntakeErrorCodes.PersonIdInHeader]: 400,
   [IntakeErrorCodes.InvalidMsgId]: 400,
   [IntakeErrorCodes.UnsupportedDocument]: 400,
   [IntakeErrorCodes.UnsupportedMediaType]: 415,
@@ -51,6 +56,11 @@ export const HTTP_STATUS_OF: Readonly<Record<string, number>> = {
   [IntakeErrorCodes.PublishFailed]: 503,
   [IntakeErrorCodes.Unavailable]: 503,
   'REGISTRY.UNKNOWN_PARTY': 404,
+  // Ledger refusals that reach the API: bad input is the caller's, anything else is ours.
+  'LEDGER.INVALID_INPUT': 400,
+  'LEDGER.INVALID_PERSON_ID': 400,
+  'LEDGER.REJECTED': 500,
+  'LEDGER.UNKNOWN_MESSAGE': 500,
 };
 
 /**
@@ -59,7 +69,7 @@ export const HTTP_STATUS_OF: Readonly<Record<string, number>> = {
  * code the refusal corresponds to (T01, T10, E10 …), where one does.
  */
 export function intakeError(
-  code: IntakeErrorCode,
+  code: IntakeErrorCode | AuthErrorCode,
   message: string,
   opts: { details?: Record<string, unknown>; kodeverk8221?: string; retriable?: boolean; cause?: unknown } = {},
 ): HubError {

@@ -1,18 +1,27 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { AUDIT_TRAIL, HTTP_STATUS_BY_CODE, PARTY_REGISTRY, RATE_LIMITER, apiAuthProviders, type TokenBucketOptions } from '@hub/api-auth';
 import { DocumentVault, ManualFallback } from '@hub/documents';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
 import { PatientKeyHasher, createLedgerClient, ledgerReadiness, type LedgerClient } from '@hub/ledger';
 import { ObservabilityModule } from '@hub/observability';
 import { PartyRegistry } from '@hub/registry';
-import { BearerAuthGuard } from './http/bearer-auth.guard.js';
+import { HTTP_STATUS_OF } from './intake.errors.js';
 import { INTAKE_HTTP_OPTIONS, IntakeHttpPipeline, type IntakeHttpOptions } from './http/http-pipeline.setup.js';
 import { MessageDocumentController } from './http/message-document.controller.js';
 import { MessagesController } from './http/messages.controller.js';
 import { PartiesController } from './http/parties.controller.js';
+import { BODY_LIMIT_BYTES } from './http/request-body.reader.js';
 import { epjEventsController } from './kafka/epj-events.controller.js';
 import { MessageIntake, type IntakeTopics } from './message-intake.service.js';
 
 export const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
+
+/**
+ * Default per-party rate limit of the intake API (INTAKE_RATE_LIMIT_PER_S, INTAKE_RATE_LIMIT_BURST):
+ * far above what one EPJ integration sends and what a benchmark run of the whole hub reaches,
+ * low enough that one runaway client cannot monopolise intake. docs/security.md.
+ */
+export const DEFAULT_INTAKE_RATE_LIMIT: Readonly<TokenBucketOptions> = { ratePerSecond: 1000, burst: 2000 };
 
 export interface IntakeModuleOptions {
   /** The host's Kafka client (topics are created before Nest starts). */
@@ -25,6 +34,8 @@ export interface IntakeModuleOptions {
   patientKeySecret: string;
   /** Largest request body and document, bytes (the validator's maximum, 10 MB by default). */
   bodyLimitBytes: number;
+  /** Per-party token bucket of the REST API; DEFAULT_INTAKE_RATE_LIMIT when absent, off with ratePerSecond 0. */
+  rateLimit?: TokenBucketOptions;
   /** Output topics; the catalogue's unless a test points elsewhere. */
   topics?: IntakeTopics;
   /** The EPJ event topic to consume; the catalogue's unless a test points elsewhere. */
@@ -59,7 +70,10 @@ export class IntakeModule {
   static forRoot(options: IntakeModuleOptions): DynamicModule {
     const controllers = [MessagesController, MessageDocumentController, PartiesController];
     const db = options.db ?? createLedgerClient(options.databaseUrl);
-    const httpOptions: IntakeHttpOptions = { bodyLimitBytes: options.bodyLimitBytes, controllers, dependencies: [MessageIntake, PartyRegistry, ManualFallback] };
+    const httpOptions: IntakeHttpOptions = {
+      controllers,
+      dependencies: [MessageIntake, PartyRegistry, ManualFallback, PARTY_REGISTRY, RATE_LIMITER, HTTP_STATUS_BY_CODE, AUDIT_TRAIL, BODY_LIMIT_BYTES],
+    };
     const documents = options.documents;
     return {
       module: IntakeModule,
@@ -101,7 +115,15 @@ export class IntakeModule {
               },
             ]
           : []),
-        BearerAuthGuard,
+        // One authentication path for every service: @hub/api-auth's guard, rate limit, error filter and audit trail.
+        ...apiAuthProviders({
+          service: 'intake',
+          db: LEDGER_CLIENT,
+          registry: PartyRegistry,
+          statusByCode: HTTP_STATUS_OF,
+          rateLimit: options.rateLimit ?? DEFAULT_INTAKE_RATE_LIMIT,
+        }),
+        { provide: BODY_LIMIT_BYTES, useValue: options.bodyLimitBytes },
         { provide: INTAKE_HTTP_OPTIONS, useValue: httpOptions },
         IntakeHttpPipeline,
       ],

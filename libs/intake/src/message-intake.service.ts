@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppRecSubmitted, EpjMessageEvent, IntakeSource, MessageAccepted, TopicDefinition } from '@hub/contracts';
 import { Topics } from '@hub/contracts';
-import { AccessLog } from '@hub/api-auth';
+import { AccessLog, AuthErrorCodes, canRead } from '@hub/api-auth';
 import { storeMessageDocument, type DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
 import type { HubProducer, OutgoingRecord } from '@hub/kafka';
@@ -113,8 +113,7 @@ export function canonicalJson(value: unknown): string {
 
 /** True when the principal may read a message with these parties. */
 export function mayRead(principal: Principal, senderHerId: number, receiverHerIds: readonly number[]): boolean {
-  if (principal.role === 'OPERATOR') return true;
-  return principal.herIds.has(senderHerId) || receiverHerIds.some((r) => principal.herIds.has(r));
+  return canRead(principal, { senderHerId, receiverHerIds });
 }
 
 /**
@@ -147,7 +146,7 @@ export class MessageIntake {
         throw intakeError(IntakeErrorCodes.TooLarge, `the document is larger than ${this.opts.maxBytes} bytes`, { kodeverk8221: 'T99' });
       }
       doc = readSubmittedDocument(body, this.opts.maxBytes);
-      const caller = this.requireSender(principal, doc.senderHerIds);
+      const caller = this.requireSender(principal, doc.senderHerIds, doc.msgId);
       const xml = Buffer.from(body).toString('utf8');
       const contentHash = sha256(body);
       const prepared: Prepared = { ...(await this.prepareDocument(doc, xml, contentHash)), received: body };
@@ -196,7 +195,7 @@ export class MessageIntake {
     const trace = await this.ledger.trace(msgId.toLowerCase());
     if (!trace) throw intakeError(IntakeErrorCodes.UnknownMessage, 'no message with this msgId', { details: { msgId } });
     if (!mayRead(principal, trace.message.senderHerId, trace.message.receiverHerIds)) {
-      throw intakeError(IntakeErrorCodes.Forbidden, 'a party reads only messages it sent or received', { details: { msgId } });
+      throw intakeError(AuthErrorCodes.ForbiddenRead, 'a party reads only messages it sent or received', { details: { msgId } });
     }
     const { patientKey: _patientKey, contentHash: _contentHash, ...message } = trace.message;
     return { message, events: trace.events };
@@ -216,7 +215,7 @@ export class MessageIntake {
     );
     if (rows.length === 0) throw intakeError(IntakeErrorCodes.UnknownConversation, 'no conversation with this id', { details: { conversationId } });
     if (!rows.some((r) => mayRead(principal, r.senderHerId, r.receiverHerIds))) {
-      throw intakeError(IntakeErrorCodes.Forbidden, 'a party reads only conversations it takes part in', { details: { conversationId } });
+      throw intakeError(AuthErrorCodes.ForbiddenRead, 'a party reads only conversations it takes part in', { details: { conversationId } });
     }
     return {
       conversationId,
@@ -287,9 +286,11 @@ export class MessageIntake {
   }
 
   /** The caller may send as these HER-ids (organisation and/or its services). */
-  private requireSender(principal: Principal, senderHerIds: readonly number[]): PartyPrincipal {
+  private requireSender(principal: Principal, senderHerIds: readonly number[], msgId?: string): PartyPrincipal {
     if (principal.role !== 'PARTY' || senderHerIds.length === 0 || !senderHerIds.every((id) => principal.herIds.has(id))) {
-      throw intakeError(IntakeErrorCodes.ForbiddenSender, 'a party can only send as its own HER-ids', { details: { senderHerIds } });
+      // The MsgId (when it is one) lets the audit trail name the message someone tried to send as another party.
+      const details = { senderHerIds, ...(msgId && isUuid(msgId) ? { msgId: msgId.toLowerCase() } : {}) };
+      throw intakeError(AuthErrorCodes.ForbiddenSender, 'a party can only send as its own HER-ids', { details });
     }
     return principal;
   }
@@ -369,7 +370,7 @@ export class MessageIntake {
         throw intakeError(IntakeErrorCodes.UnknownConversation, 'conversationId names no conversation in the ledger', { details: { conversationId: event.conversationId } });
       }
       if (!rows.some((r) => mayRead(caller, r.senderHerId, r.receiverHerIds))) {
-        throw intakeError(IntakeErrorCodes.Forbidden, 'a party can only continue a conversation it takes part in', { details: { conversationId: event.conversationId } });
+        throw intakeError(AuthErrorCodes.ForbiddenConversation, 'a party can only continue a conversation it takes part in', { details: { conversationId: event.conversationId } });
       }
       // The parent is the latest message of the dialog; AppRecs share the conversation id but are not part of the chain.
       const parent = rows.filter((r) => r.msgType !== 'APPREC').at(-1) ?? rows.at(-1)!;

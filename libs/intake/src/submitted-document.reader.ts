@@ -41,7 +41,7 @@ export interface SubmittedDocument {
 
 /**
  * Reads the header of a MsgHead or standalone AppRec. Refuses only what cannot be recorded:
- * not well-formed (T01), not a MsgHead/AppRec (T10), MsgId missing or not a UUID (E10), no
+ * not well-formed (T01), a DOCTYPE, too deep nesting or too large (T99), not a MsgHead/AppRec (T10), MsgId missing or not a UUID (E10), no
  * sender or receiver HER-id.
  */
 export function readSubmittedDocument(xml: Uint8Array | string, maxBytes: number): SubmittedDocument {
@@ -49,6 +49,14 @@ export function readSubmittedDocument(xml: Uint8Array | string, maxBytes: number
   try {
     parsed = parseDocument(xml, { maxBytes });
   } catch (err) {
+    if (err instanceof XmlReadError && err.code === 'T99') {
+      // Well-formed but hostile (DOCTYPE with entities, deep nesting): refused before any expansion.
+      throw intakeError(IntakeErrorCodes.XmlRefused, 'the document is refused: no DOCTYPE or entity declarations, nesting and size within the limits', {
+        kodeverk8221: 'T99',
+        details: { reason: err.message.slice(0, 300) },
+        cause: err,
+      });
+    }
     if (err instanceof XmlReadError) {
       throw intakeError(IntakeErrorCodes.NotXml, 'the document is not well-formed XML', {
         kodeverk8221: 'T01',

@@ -50,13 +50,22 @@ export async function createTestDatabase(
   };
 }
 
-/** Empties every table of the hub's schema (not the migration history). */
+/**
+ * Empties every table of the hub's schema (not the migration history). TESTS ONLY: the
+ * append-only trail (access_log, audit_event) refuses TRUNCATE by trigger, so this runs with
+ * `session_replication_role = replica` (triggers off), set LOCAL to this one transaction.
+ * Only a superuser may set it, which the test server's role is and a production app role is not.
+ */
 export async function truncateLedger(client: LedgerClient): Promise<void> {
   const rows = await client.$queryRaw<{ table_name: string }[]>`
     SELECT table_name FROM information_schema.tables
     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`;
   const tables = rows.map((r) => `"${r.table_name}"`).join(', ');
-  if (tables) await client.$executeRawUnsafe(`TRUNCATE TABLE ${tables} RESTART IDENTITY CASCADE`);
+  if (!tables) return;
+  await client.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe('SET LOCAL session_replication_role = replica');
+    await tx.$executeRawUnsafe(`TRUNCATE TABLE ${tables} RESTART IDENTITY CASCADE`);
+  });
 }
 
 /** The SQL that would bring the committed migrations to schema.prisma; '' when they agree. */

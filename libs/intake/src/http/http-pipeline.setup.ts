@@ -2,12 +2,11 @@ import { Inject, Injectable, Module, type InjectionToken, type OnModuleInit, typ
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { getLogger } from '@hub/observability';
-import { createBodyReader } from './request-body.reader.js';
+import { parserPlaceholders } from './request-body.reader.js';
 
 export const INTAKE_HTTP_OPTIONS = Symbol('INTAKE_HTTP_OPTIONS');
 
 export interface IntakeHttpOptions {
-  bodyLimitBytes: number;
   /** The controllers the OpenAPI document describes. */
   controllers: Type[];
   /** Tokens the controllers inject: placeholders in the preview app that scans them. */
@@ -38,8 +37,9 @@ export async function buildOpenApiDocument(controllers: Type[], dependencies: In
 /**
  * Sets up the HTTP pipeline before Nest initialises the app (this provider is created
  * during NestFactory.create, before `listen()` registers parsers and routes):
- * - the body reader with the configured limit (see request-body.reader.ts for why it must
- *   come first);
+ * - placeholders for Nest's own body parsers, so bodies are read only by RequestBodyGuard,
+ *   after authentication and the rate limit, with intake's limit (see request-body.reader.ts
+ *   for why this must happen before Nest initialises);
  * - Swagger UI at `/docs` and the JSON at `/docs-json`, registered on the HTTP adapter
  *   directly because the service host does not hand the INestApplication to the module. The
  *   document is built once, on first request, from a preview app of the same controllers.
@@ -55,7 +55,7 @@ export class IntakeHttpPipeline implements OnModuleInit {
   ) {
     const adapter = adapterHost.httpAdapter;
     if (!adapter) return; // no HTTP server (a microservice-only context)
-    adapter.use(createBodyReader(options.bodyLimitBytes));
+    for (const placeholder of parserPlaceholders()) adapter.use(placeholder);
     const facade = {
       // What SwaggerModule.setup reads from an INestApplication.
       config: { getGlobalPrefix: () => '' },

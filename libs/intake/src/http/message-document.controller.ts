@@ -4,18 +4,17 @@ import {
 } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { DocumentErrorCodes, ManualFallback, documentError } from '@hub/documents';
+import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard } from '@hub/api-auth';
 import type { Principal } from '@hub/registry';
 import { HTTP_STATUS_OF } from '../intake.errors.js';
-import { BearerAuthGuard, CurrentPrincipal } from './bearer-auth.guard.js';
-import { IntakeHttpErrorFilter } from './http-error.filter.js';
 import { ErrorDto } from './intake.dto.js';
 
 /** `GET /v1/messages/{msgId}/document.pdf`: the manual-fallback printout (docs/manual-fallback.md). */
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'AUTH.MISSING or AUTH.INVALID' })
-@UseGuards(BearerAuthGuard)
-@UseFilters(IntakeHttpErrorFilter)
+@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseFilters(HubErrorHttpFilter)
 @Controller('v1')
 export class MessageDocumentController {
   constructor(@Optional() @Inject(ManualFallback) private readonly fallback?: ManualFallback) {}

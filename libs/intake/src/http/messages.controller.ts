@@ -2,29 +2,31 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Req, Use
 import {
   ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse,
   ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiBadRequestResponse, ApiServiceUnavailableResponse, ApiTags,
-  ApiUnauthorizedResponse, ApiUnsupportedMediaTypeResponse, getSchemaPath,
+  ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnsupportedMediaTypeResponse, getSchemaPath,
 } from '@nestjs/swagger';
+import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard } from '@hub/api-auth';
 import type { Principal } from '@hub/registry';
 import { IntakeErrorCodes, intakeError } from '../intake.errors.js';
 import { MessageIntake, type IntakeReceipt } from '../message-intake.service.js';
-import { BearerAuthGuard, CurrentPrincipal } from './bearer-auth.guard.js';
-import { IntakeHttpErrorFilter } from './http-error.filter.js';
+import { assertNoPersonIdInHeaders } from '../person-id.headers.js';
 import { AcceptedDto, ConversationDto, EpjMessageEventDto, ErrorDto, MessageTraceDto } from './intake.dto.js';
-import { isJsonType, isXmlType, type BodyCarrier } from './request-body.reader.js';
+import { RequestBodyGuard, isJsonType, isXmlType, type BodyCarrier } from './request-body.reader.js';
 
 /** `POST /v1/messages`, `GET /v1/messages/{msgId}`, `GET /v1/conversations/{id}`. */
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiExtraModels(EpjMessageEventDto)
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'AUTH.MISSING or AUTH.INVALID' })
-@UseGuards(BearerAuthGuard)
-@UseFilters(IntakeHttpErrorFilter)
+@ApiTooManyRequestsResponse({ type: ErrorDto, description: 'AUTH.RATE_LIMITED: over the per-party rate limit; Retry-After says when to try again' })
+@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseFilters(HubErrorHttpFilter)
 @Controller('v1')
 export class MessagesController {
   constructor(@Inject(MessageIntake) private readonly intake: MessageIntake) {}
 
   @Post('messages')
   @HttpCode(202)
+  @UseGuards(RequestBodyGuard)
   @ApiOperation({
     summary: 'Submit a message',
     description:
@@ -40,8 +42,14 @@ export class MessagesController {
     schema: { oneOf: [{ $ref: getSchemaPath(EpjMessageEventDto) }, { type: 'string', format: 'xml' }] },
   })
   @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'INTAKE.NOT_XML (T01), INTAKE.INVALID_MSG_ID (E10), INTAKE.UNSUPPORTED_DOCUMENT (T10), INTAKE.INVALID_EVENT' })
-  @ApiForbiddenResponse({ type: ErrorDto, description: 'AUTH.FORBIDDEN_SENDER: the sender HER-id is not the caller\'s' })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'INTAKE.NOT_XML (T01), INTAKE.XML_REFUSED (T99: DOCTYPE, nesting), INTAKE.INVALID_MSG_ID (E10), INTAKE.UNSUPPORTED_DOCUMENT (T10), INTAKE.INVALID_EVENT, INTAKE.PERSON_ID_IN_HEADER',
+  })
+  @ApiForbiddenResponse({
+    type: ErrorDto,
+    description: 'AUTH.FORBIDDEN_SENDER: the sender HER-id is not the caller\'s; AUTH.FORBIDDEN_CONVERSATION: the event continues a conversation the caller takes no part in',
+  })
   @ApiConflictResponse({ type: ErrorDto, description: 'INTAKE.IDEMPOTENCY_CONFLICT or INTAKE.MSGID_REPLAY' })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'INTAKE.TOO_LARGE' })
   @ApiUnsupportedMediaTypeResponse({ type: ErrorDto, description: 'INTAKE.UNSUPPORTED_MEDIA_TYPE (T10)' })
@@ -52,7 +60,9 @@ export class MessagesController {
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Body() body: unknown,
+    @Headers() headers: Record<string, string | string[] | undefined>,
   ): Promise<IntakeReceipt> {
+    assertNoPersonIdInHeaders(headers);
     if (isXmlType(contentType)) return this.intake.submitXml(principal, req.rawBody ?? Buffer.alloc(0), idempotencyKey, 'rest');
     if (isJsonType(contentType)) return this.intake.submitEvent(principal, body, idempotencyKey, 'rest');
     throw intakeError(IntakeErrorCodes.UnsupportedMediaType, 'send application/xml (MsgHead or AppRec) or application/json (an EPJ event)', {
@@ -64,7 +74,7 @@ export class MessagesController {
   @Get('messages/:msgId')
   @ApiOperation({ summary: 'The trace of a message: the ledger row and every stage with time and outcome' })
   @ApiOkResponse({ type: MessageTraceDto })
-  @ApiForbiddenResponse({ type: ErrorDto, description: 'AUTH.FORBIDDEN: the caller is neither sender nor receiver' })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'AUTH.FORBIDDEN_READ: the caller is neither sender nor receiver' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'INTAKE.UNKNOWN_MESSAGE' })
   trace(@CurrentPrincipal() principal: Principal, @Param('msgId') msgId: string) {
     return this.intake.trace(principal, msgId);
@@ -73,7 +83,7 @@ export class MessagesController {
   @Get('conversations/:conversationId')
   @ApiOperation({ summary: 'The chain of a conversation: its messages in order, with status' })
   @ApiOkResponse({ type: ConversationDto })
-  @ApiForbiddenResponse({ type: ErrorDto, description: 'AUTH.FORBIDDEN: the caller takes no part in the conversation' })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'AUTH.FORBIDDEN_READ: the caller takes no part in the conversation' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'INTAKE.UNKNOWN_CONVERSATION' })
   conversation(@CurrentPrincipal() principal: Principal, @Param('conversationId') conversationId: string) {
     return this.intake.conversation(principal, conversationId);

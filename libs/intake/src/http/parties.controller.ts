@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Param, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { BearerAuthGuard, HubErrorHttpFilter, RateLimitGuard } from '@hub/api-auth';
 import { PartyRegistry, type PartyRecord } from '@hub/registry';
 import { IntakeErrorCodes, intakeError } from '../intake.errors.js';
-import { BearerAuthGuard } from './bearer-auth.guard.js';
-import { IntakeHttpErrorFilter } from './http-error.filter.js';
 import { ErrorDto, PartyDto } from './intake.dto.js';
 
 /** Registry data any authenticated caller may read: no credentials, no webhook URL (it may hold a secret). */
@@ -29,8 +28,8 @@ export function publicParty(p: PartyRecord) {
 @ApiTags('parties')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto })
-@UseGuards(BearerAuthGuard)
-@UseFilters(IntakeHttpErrorFilter)
+@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseFilters(HubErrorHttpFilter)
 @Controller('v1/parties')
 export class PartiesController {
   constructor(@Inject(PartyRegistry) private readonly registry: PartyRegistry) {}

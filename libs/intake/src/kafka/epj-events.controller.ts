@@ -1,8 +1,18 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics, type EpjMessageEvent, type HubEventMap } from '@hub/contracts';
+import type { HubEvent } from '@hub/kafka';
 import { getLogger } from '@hub/observability';
+import { IntakeErrorCodes, intakeError } from '../intake.errors.js';
 import { MessageIntake } from '../message-intake.service.js';
+import { assertNoPersonIdInHeaders } from '../person-id.headers.js';
+
+/**
+ * Largest EPJ event taken from the topic, bytes of its JSON. Half the broker's default message
+ * limit (1 MB): a refused event is dead-lettered with its value and a dozen headers, and that copy
+ * must still fit on the dead-letter topic, or the refusal itself would fail and block the partition.
+ */
+export const EPJ_EVENT_MAX_BYTES = 512 * 1024;
 
 /**
  * The consumer of `hub.epj-events.v1`: the same JSON events as `POST /v1/messages`, with the
@@ -21,7 +31,14 @@ export function epjEventsController(topic: string = Topics.EpjEvents.name): Type
     constructor(@Inject(MessageIntake) private readonly intake: MessageIntake) {}
 
     @EventPattern<Pick<HubEventMap, typeof Topics.EpjEvents.name>>(topic as typeof Topics.EpjEvents.name)
-    async onEpjEvent(@Payload() event: EpjMessageEvent): Promise<void> {
+    async onEpjEvent(@Payload() event: EpjMessageEvent, @Ctx() context?: unknown): Promise<void> {
+      // Hostile or careless producers: refused (→ dead-letter with the code) before any work.
+      const record = context as HubEvent<unknown> | undefined;
+      if (record?.headers) assertNoPersonIdInHeaders(record.headers, record.key);
+      const size = Buffer.byteLength(JSON.stringify(event) ?? '', 'utf8');
+      if (size > EPJ_EVENT_MAX_BYTES) {
+        throw intakeError(IntakeErrorCodes.TooLarge, `the event is ${size} bytes, more than ${EPJ_EVENT_MAX_BYTES}`, { kodeverk8221: 'T99', details: { limitBytes: EPJ_EVENT_MAX_BYTES } });
+      }
       const receipt = await this.intake.submitEvent(null, event, undefined, 'kafka');
       this.log.info('epj event accepted', { msgId: receipt.msgId, conversationId: receipt.conversationId });
     }
