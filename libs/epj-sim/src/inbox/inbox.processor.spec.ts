@@ -135,6 +135,73 @@ describe('InboxProcessor', () => {
     expect(submitter.sent).toHaveLength(1);
   });
 
+  describe('an envelope it cannot decrypt (a JWE for another party)', () => {
+    const undecryptable: EnvelopeOpener = {
+      open: async () => ({ ok: false, code8221: 'S99', errorCode: 'CRYPTO.DECRYPT_FAILED', reason: 'JWE is encrypted for HER-id 9100110, not 9100100' }),
+    };
+    function undecryptableSetup(partyOf?: (herId: number) => Promise<typeof hospital | undefined>) {
+      const journal = new InMemoryJournal();
+      const sentOnce = new InMemorySentOnce();
+      const submitter = new RecordingSubmitter();
+      const processor = new InboxProcessor({
+        system: 'gerica', opener: undecryptable, validate: (x) => validator.validate(x), importer: new GericaImportFolder(dir, journal), journal, submitter, sentOnce,
+        ...(partyOf ? { partyOf } : {}),
+      });
+      return { journal, submitter, processor };
+    }
+
+    it('answers the sender named by the routing facts with one schema-valid negative AppRec S99, files nothing, and sends nothing new on redelivery', async () => {
+      const { journal, submitter, processor } = undecryptableSetup(async (herId) => (herId === 9100001 || herId === 9100000 ? hospital : undefined));
+      const d = { ...delivery(logInnlagt()), senderHerId: '9100001' };
+      const out = await processor.process(skien, d);
+      expect(out).toMatchObject({ kind: 'not-filed', msgId: d.msgId, apprecs: [{ status: '2', errors: ['S99'], sentNow: true }] });
+      expect(journal.rows.size).toBe(0);
+      expect(submitter.sent).toHaveLength(1);
+      const sent = submitter.sent[0]!;
+      expect([sent.asHerId, sent.key]).toEqual([9100100, out.apprecs[0]!.id]);
+      expect(validator.validate(sent.xml).valid).toBe(true);
+      const apprec = parseAppRec(sent.xml);
+      expect(apprec).toMatchObject({ status: { v: '2' }, originalMsgId: { id: d.msgId, msgType: { v: 'LOG_INNLAGT' } } });
+      expect(apprec.errors.map((e) => [e.v, e.ot])).toEqual([['S99', 'CRYPTO.DECRYPT_FAILED: JWE is encrypted for HER-id 9100110, not 9100100']]);
+      expect([apprec.receiver.inst?.id, apprec.receiver.inst?.depts.map((x) => x.id)]).toEqual(['9100000', ['9100001']]);
+      expect(apprec.sender.inst?.id).toBe('9100100');
+
+      const again = await processor.process(skien, d);
+      expect(again.apprecs).toMatchObject([{ id: out.apprecs[0]!.id, sentNow: false }]);
+      expect(submitter.sent).toHaveLength(1);
+    });
+
+    it('names the sender by its HER-id alone when the registry does not know it', async () => {
+      const { submitter, processor } = undecryptableSetup();
+      const out = await processor.process(skien, delivery(logInnlagt()));
+      expect(out.apprecs).toMatchObject([{ status: '2', errors: ['S99'] }]);
+      expect(validator.validate(submitter.sent[0]!.xml).valid).toBe(true);
+      expect(parseAppRec(submitter.sent[0]!.xml).receiver.inst?.id).toBe('9100000');
+    });
+
+    it('answers a signature failure whose document was altered into something unparseable with S01 from the routing facts', async () => {
+      const journal = new InMemoryJournal();
+      const submitter = new RecordingSubmitter();
+      const tampered: EnvelopeOpener = {
+        open: async (d) => ({ ok: false, code8221: 'S01', errorCode: 'CRYPTO.SIGNATURE_INVALID', reason: 'signature does not verify', unverifiedDocument: d.jwe.slice(0, -1) + '?' }),
+      };
+      const processor = new InboxProcessor({
+        system: 'gerica', opener: tampered, validate: (x) => validator.validate(x), importer: new GericaImportFolder(dir, journal), journal, submitter, sentOnce: new InMemorySentOnce(),
+      });
+      const out = await processor.process(skien, delivery(logInnlagt()));
+      expect(out).toMatchObject({ kind: 'not-filed', apprecs: [{ status: '2', errors: ['S01'] }] });
+      expect(journal.rows.size).toBe(0);
+      expect(validator.validate(submitter.sent[0]!.xml).valid).toBe(true);
+    });
+
+    it('refuses (no AppRec) when not even the routing facts name a message and a sender', async () => {
+      const { submitter, processor } = undecryptableSetup();
+      await expect(processor.process(skien, { ...delivery(logInnlagt()), msgId: 'not-a-uuid' })).rejects.toMatchObject({ code: 'EPJ.ENVELOPE_UNREADABLE' });
+      await expect(processor.process(skien, { ...delivery(logInnlagt()), senderHerId: 'nobody' })).rejects.toMatchObject({ code: 'EPJ.ENVELOPE_UNREADABLE' });
+      expect(submitter.sent).toHaveLength(0);
+    });
+  });
+
   it('refuses a delivery that is not for its inbox', async () => {
     const { processor } = setup();
     await expect(processor.process({ ...skien, herId: 9100110 }, delivery(logInnlagt()))).rejects.toMatchObject({ code: 'EPJ.NOT_OUR_INBOX' });

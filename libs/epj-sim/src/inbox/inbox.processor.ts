@@ -2,10 +2,10 @@ import type { InboxDelivery } from '@hub/contracts';
 import { HubError, maskPersonIds } from '@hub/errors';
 import { getLogger } from '@hub/observability';
 import {
-  appRecFor, appRecVersion, buildAppRec, initialReceiverState, parseDocument, receiveMessage,
+  HER_ID_TYPE_OID, MessageType, appRecFor, appRecVersion, buildAppRec, initialReceiverState, parseDocument, receiveMessage,
   type AppRec, type AppRecErrorDetail, type HubMessage, type Ident, type Organisation, type ReceiverState, type ValidateFn,
 } from '@hub/plo';
-import type { AddressableParty } from '../documents/party-address.js';
+import { organisationFor, type AddressableParty } from '../documents/party-address.js';
 import { deterministicUuid } from '../ids/deterministic-id.js';
 import type { MessageSubmitter } from '../intake/intake.client.js';
 import type { EpjSystem, Journal } from '../journal/journal.store.js';
@@ -13,7 +13,7 @@ import type { HoldRecord, MessageHoldStore } from '../journal/message-hold.store
 import type { SentOnce } from '../journal/sent-once.store.js';
 import type { PatientRegister } from '../patients/patient.register.js';
 import type { VendorImport } from '../vendor-import/vendor-import.port.js';
-import type { EnvelopeOpener } from './envelope-opener.port.js';
+import type { EnvelopeOpener, OpenedEnvelope } from './envelope-opener.port.js';
 import { buildFeilAdressatAvvikXml, avvikMsgIdFor } from './misdirected-message.avvik.js';
 
 export const InboxErrorCodes = {
@@ -96,6 +96,12 @@ export interface InboxProcessorOptions {
   readonly now?: () => Date;
   readonly softwareName?: string;
   readonly hooks?: InboxHooks;
+  /**
+   * The registry party owning a HER-id, to address the negative AppRec for an envelope that cannot
+   * be decrypted (only the hub's routing facts name its sender). Without it that AppRec names the
+   * sender by its HER-id alone.
+   */
+  readonly partyOf?: (herId: number) => Promise<AddressableParty | null | undefined>;
 }
 
 const NOT_ADDRESSED_TO_US = 'NO_APPREC.NOT_ADDRESSED_TO_US';
@@ -136,8 +142,12 @@ export class InboxProcessor {
     }
     const opened = await this.opts.opener.open(delivery);
     const document = opened.ok ? opened.document : opened.unverifiedDocument;
+    // A refused envelope whose document cannot be read either: only the hub's routing facts name
+    // the message and its sender, and they are enough to tell the sender (see rejectUnreadableEnvelope).
+    const routable = UUID.test(delivery.msgId) && HER_ID.test(String(delivery.senderHerId));
+    if (document === undefined && !opened.ok && routable) return this.rejectUnreadableEnvelope(party, delivery, opened, ids);
     if (document === undefined) {
-      // Not even decryptable: the sender cannot be read from the document, so no AppRec (ARV §5.3).
+      // Not decryptable and not even the routing facts name a message and a sender: no AppRec (ARV §5.3).
       throw new HubError(InboxErrorCodes.EnvelopeUnreadable, `envelope cannot be opened: ${opened.ok ? '' : `${opened.errorCode} ${opened.reason}`}`, {
         metadata: { kodeverk8221: opened.ok ? undefined : opened.code8221 },
       });
@@ -147,6 +157,8 @@ export class InboxProcessor {
     try {
       parsed = parseDocument(document);
     } catch (err) {
+      // Tampered on the way (the signature failed) into something that is not even XML: S01 all the same.
+      if (!opened.ok && routable) return this.rejectUnreadableEnvelope(party, delivery, opened, ids);
       throw new HubError(InboxErrorCodes.DocumentUnreadable, `document is not a readable MsgHead or AppRec: ${maskPersonIds((err as Error).message)}`);
     }
 
@@ -282,6 +294,45 @@ export class InboxProcessor {
     return { kind: 'held', msgId: info.msgId, msgType, apprecs, warnings };
   }
 
+  /**
+   * A refused envelope whose document cannot be read: one this party cannot decrypt (encrypted for
+   * another party, or corrupt: S99 "other signature/certificate error"), or one whose signature
+   * failed because it was altered into something unparseable (S01). Nothing can be filed, but the
+   * hub's routing facts name the message (MsgId, type) and its sender, so the sender is told at once
+   * with a negative AppRec (the opener's code, its reason in OT) instead of waiting 96 hours for a
+   * receipt that never comes. Its id is derived from (party, MsgId), so a redelivery sends nothing
+   * new. OriginalMsgId/IssueDate (the original GenDate, inside the unreadable document) is the
+   * delivery time, the closest the envelope knows.
+   */
+  private async rejectUnreadableEnvelope(
+    party: AddressableParty, delivery: InboxDelivery, opened: Extract<OpenedEnvelope, { ok: false }>, ids: Record<string, unknown>,
+  ): Promise<InboxOutcome> {
+    const senderHerId = Number(delivery.senderHerId);
+    const senderParty = await this.opts.partyOf?.(senderHerId);
+    const senderOrganisation: Organisation = senderParty
+      ? organisationFor(senderParty, senderParty.services.some((s) => s.herId === senderHerId) ? senderHerId : undefined)
+      : { name: `HER-id ${senderHerId}`, idents: [herIdent(senderHerId)], teleCom: [] };
+    const msgType = delivery.msgType.trim();
+    const original: HubMessage['msgInfo'] = {
+      type: { v: msgType, dn: (MessageType as Record<string, string>)[msgType] ?? msgType },
+      migVersion: 'v1.2 2006-05-24',
+      genDate: xsDateTime(delivery.occurredAt),
+      msgId: delivery.msgId,
+      sender: { organisation: senderOrganisation },
+      receiver: { organisation: organisationFor(party) },
+      otherReceivers: [],
+    };
+    const error: AppRecErrorDetail = { code: opened.code8221, text: shortReason(`${opened.errorCode}: ${opened.reason}`) };
+    const appRec = appRecFor({
+      original, receiver: organisationFor(party), role: 'PRIM', errors: [error], version: '1.1',
+      id: deterministicUuid('apprec-unreadable-envelope', String(party.herId), delivery.msgId),
+      softwareName: this.opts.softwareName ?? `samhandling-hub ${this.opts.system} simulator`,
+    });
+    const sent = await this.sendAppRec(party, { receiverHerId: String(party.herId), status: '2', errors: [error.code], appRec, xml: buildAppRec(appRec) }, ids);
+    this.log.warn('envelope cannot be read: negative AppRec to the sender, nothing filed', { ...ids, msgType, code: opened.errorCode, appRecId: sent.id, sentNow: sent.sentNow });
+    return { kind: 'not-filed', msgId: delivery.msgId, msgType, apprecs: [sent], warnings: [`${opened.errorCode}: ${opened.reason}`] };
+  }
+
   private async recordAppRec(party: AddressableParty, appRec: AppRec): Promise<InboxOutcome> {
     let first = true;
     if (UUID.test(appRec.id)) {
@@ -334,6 +385,15 @@ function addressedToUs(party: AddressableParty, message: HubMessage): boolean {
   const ours = new Set([party.herId, ...party.services.map((s) => s.herId)].map(String));
   const info = message.msgInfo;
   return [info.receiver.organisation, ...info.otherReceivers.map((r) => r.organisation)].some((o) => herIdsOf(o).some((h) => ours.has(h)));
+}
+
+const HER_ID = /^\d{1,9}$/;
+const herIdent = (herId: number): Ident => ({ id: String(herId), typeId: { v: 'HER', dn: 'HER-id', s: HER_ID_TYPE_OID } });
+
+/** An ISO instant as xs:dateTime without fraction (what the AppRec schema's IssueDate takes). */
+function xsDateTime(iso: string): string {
+  const d = new Date(iso);
+  return (Number.isNaN(d.getTime()) ? new Date() : d).toISOString().slice(0, 19);
 }
 
 /** `OT` must be short and shown to a user; never a person number. */

@@ -83,7 +83,7 @@ export class EpjInboxRuntime implements OnApplicationBootstrap, BeforeApplicatio
     const processor = new InboxProcessor({
       system: opts.system, opener, validate: (xml) => validator.validate(xml), importer: opts.importer(deps), journal, submitter, sentOnce, patients,
       patientKeyOf: hasher ? (pid) => hasher.keyOf(pid) : undefined, unknownPatientPolicy, holds, silentParties: new Set(config.silentParties),
-      hooks: opts.hooks?.(deps),
+      hooks: opts.hooks?.(deps), partyOf: (herId) => registry.findByAnyHerId(herId),
     });
     return new EpjInboxRuntime(opts, deps, processor);
   }
@@ -102,7 +102,8 @@ export class EpjInboxRuntime implements OnApplicationBootstrap, BeforeApplicatio
     const defs = this.served.map((p) => InboxTopic.definitionFor(String(p.herId)));
     await ensureTopics(this.opts.kafka, defs);
     await this.opts.producer.connect();
-    const consumer = new HubConsumer(this.opts.kafka, this.opts.producer, { groupId: this.opts.groupId, partitionsConsumedConcurrently: 3 });
+    // One consumer reads every served inbox (3 partitions each): the default concurrency (6) keeps several parties moving at once.
+    const consumer = new HubConsumer(this.opts.kafka, this.opts.producer, { groupId: this.opts.groupId });
     this.served.forEach((party, i) => consumer.on<InboxDelivery>(defs[i]!, async (event) => void (await this.processor.process(party, event.payload))));
     await consumer.start();
     this.consumer = consumer;

@@ -137,14 +137,30 @@ describe('builders produce schema-valid XML', () => {
 });
 
 describe('the model XML reader is closed to hostile input', () => {
-  it('refuses a DOCTYPE (no DTD, no external entity) with T01', () => {
+  const codeOf = (input: string | Uint8Array, options?: Parameters<typeof readXml>[1]) => {
+    try {
+      readXml(input, options);
+      return 'accepted';
+    } catch (err) {
+      return err instanceof XmlReadError ? `${err.code} ${err.message}` : `not an XmlReadError: ${String(err)}`;
+    }
+  };
+  it('refuses a DOCTYPE (no DTD, no external entity) with T99: well-formed, refused by policy', () => {
     const xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
-    expect(() => readXml(xxe)).toThrow(XmlReadError);
+    expect(codeOf(xxe)).toMatch(/^T99 DOCTYPE is not allowed/);
+    const laughs = '<!DOCTYPE x [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>';
+    expect(codeOf(laughs)).toMatch(/^T99 DOCTYPE/);
+    expect(codeOf('<x><!ENTITY e "x"></x>')).toMatch(/^T99 markup declaration/);
   });
-  it('refuses undefined entities, too deep nesting, oversize input and broken UTF-8', () => {
-    expect(() => readXml('<x>&foo;</x>')).toThrow(XmlReadError);
-    expect(() => readXml('<a>'.repeat(300) + '</a>'.repeat(300))).toThrow(/too deep/);
-    expect(() => readXml('<x/>', { maxBytes: 2 })).toThrow(/maximum size/);
-    expect(() => readXml(new Uint8Array([0x3c, 0x78, 0x3e, 0xff, 0x3c, 0x2f, 0x78, 0x3e]))).toThrow(/UTF-8/);
+  it('refuses too deep nesting and oversize input with T99', () => {
+    expect(codeOf('<a>'.repeat(300) + '</a>'.repeat(300))).toMatch(/^T99 nesting too deep/);
+    expect(codeOf('<a>'.repeat(100_000))).toMatch(/^T99 nesting too deep/);
+    expect(codeOf('<x/>', { maxBytes: 2 })).toMatch(/^T99 document exceeds the maximum size/);
+    expect(codeOf(new TextEncoder().encode('<x/>'), { maxBytes: 2 })).toMatch(/^T99 document exceeds/);
+  });
+  it('refuses undefined entities, broken UTF-8 and truncated documents with T01', () => {
+    expect(codeOf('<x>&foo;</x>')).toMatch(/^T01 /);
+    expect(codeOf(new Uint8Array([0x3c, 0x78, 0x3e, 0xff, 0x3c, 0x2f, 0x78, 0x3e]))).toMatch(/^T01 .*UTF-8/);
+    expect(codeOf('<x><y>')).toMatch(/^T01 /);
   });
 });

@@ -47,10 +47,14 @@ export interface XmlReadOptions {
   readonly maxDepth?: number;
 }
 
-/** A document this reader refuses; `code` is the kodeverk 8221 code it maps to. */
+/**
+ * A document this reader refuses; `code` is the kodeverk 8221 code it maps to: T01 for input that
+ * is not well-formed XML, T99 for well-formed input refused by policy (a DOCTYPE or other markup
+ * declaration, nesting deeper than the limit, a document over the size limit), so a caller can
+ * tell "broken" from "hostile" (the same split as the validator's `SafeXmlParser`).
+ */
 export class XmlReadError extends Error {
-  readonly code = 'T01' as const;
-  constructor(message: string, readonly offset?: number) {
+  constructor(message: string, readonly offset?: number, readonly code: 'T01' | 'T99' = 'T01') {
     super(message);
     this.name = 'XmlReadError';
   }
@@ -66,10 +70,10 @@ export function readXml(input: string | Uint8Array, options: XmlReadOptions = {}
   const maxDepth = options.maxDepth ?? 256;
   let text: string;
   if (typeof input === 'string') {
-    if (Buffer.byteLength(input, 'utf8') > maxBytes) throw new XmlReadError('document exceeds the maximum size');
+    if (Buffer.byteLength(input, 'utf8') > maxBytes) throw new XmlReadError('document exceeds the maximum size', undefined, 'T99');
     text = input;
   } else {
-    if (input.byteLength > maxBytes) throw new XmlReadError('document exceeds the maximum size');
+    if (input.byteLength > maxBytes) throw new XmlReadError('document exceeds the maximum size', undefined, 'T99');
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(input);
     } catch {
@@ -93,8 +97,8 @@ class Reader {
     return root;
   }
 
-  private fail(msg: string): never {
-    throw new XmlReadError(`${msg} (at offset ${this.pos})`, this.pos);
+  private fail(msg: string, code: 'T01' | 'T99' = 'T01'): never {
+    throw new XmlReadError(`${msg} (at offset ${this.pos})`, this.pos, code);
   }
 
   /** Whitespace, comments, PIs (and the XML declaration) outside the root. */
@@ -109,7 +113,7 @@ class Reader {
         this.comment();
       } else if (this.s.startsWith('<!DOCTYPE', this.pos) || this.s.startsWith('<!', this.pos)) {
         // No DTDs at all: they are the door to external entities and entity expansion.
-        this.fail(prolog ? 'DOCTYPE is not allowed' : 'markup declaration is not allowed');
+        this.fail(prolog ? 'DOCTYPE is not allowed' : 'markup declaration is not allowed', 'T99');
       } else return;
     }
   }
@@ -134,7 +138,7 @@ class Reader {
   }
 
   private element(parentScope: ReadonlyMap<string, string>, depth: number): XmlElement {
-    if (depth > this.maxDepth) this.fail('nesting too deep');
+    if (depth > this.maxDepth) this.fail('nesting too deep', 'T99');
     this.pos++; // '<'
     const name = this.name();
     const attrs: XmlAttribute[] = [];
@@ -207,7 +211,7 @@ class Reader {
         const end = this.s.indexOf('?>', this.pos);
         if (end < 0) this.fail('unterminated processing instruction');
         this.pos = end + 2;
-      } else if (this.s.startsWith('<!', this.pos)) this.fail('markup declaration is not allowed');
+      } else if (this.s.startsWith('<!', this.pos)) this.fail('markup declaration is not allowed', 'T99');
       else el.children.push(this.element(scope, depth + 1));
     }
   }
