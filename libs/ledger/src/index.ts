@@ -8,3 +8,5 @@ export { maskEventDetail } from './event-detail.mask.js';
 export type { LedgerJson, LedgerJsonObject } from './event-detail.mask.js';
 export { MessageStatus, EventOutcome, PartyKind, PartyStatus, CredentialRole } from './generated/prisma/enums.js';
 export { ledgerReadiness } from './ledger.readiness.js';
+export { DeadLetterReplayLedger } from './dead-letter-replay.ledger.js';
+export type { DeadLetterPosition, DeadLetterReplayClaim, DeadLetterReplayResult, DeadLetterReplayState } from './dead-letter-replay.ledger.js';

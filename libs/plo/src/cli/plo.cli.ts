@@ -1,12 +1,13 @@
+import { dlqCommand } from './dlq.command.js';
 import { receiveCommand } from './receive.command.js';
 import { validateCommand } from './validate.command.js';
 import { ExitCode, UsageError, type CliCommand, type CliIo } from './cli.types.js';
 
 /**
- * The subcommands. A later `plo dlq list|show|replay` registers here as one more CliCommand
- * (it owns its own sub-verbs), without touching the existing ones.
+ * The subcommands. `dlq` is here for the help text only: tools/plo/plo.mjs runs it from
+ * libs/kafka (see dlq.command.ts).
  */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, receiveCommand];
+export const COMMANDS: readonly CliCommand[] = [validateCommand, receiveCommand, dlqCommand];
 
 const usage = (commands: readonly CliCommand[]) =>
   ['usage: plo <command> [args]', '', 'commands:', ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');
