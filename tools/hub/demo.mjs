@@ -155,7 +155,7 @@ async function injectMisroutedMessage(hub) {
       patient: msgHeadPatient(generateSyntheticPatient()),
     });
     const brokers = String(hub.brokers).split(',').map((b) => b.trim());
-    await publishMisroutedDelivery({ brokers, pkiDir: hub.pkiDir, signAsHerId: HOSPITAL, inboxHerId: FAULTS.misroutedTo, xml });
+    await publishMisroutedDelivery({ brokers, sasl: hub.kafkaSasl, pkiDir: hub.pkiDir, signAsHerId: HOSPITAL, inboxHerId: FAULTS.misroutedTo, xml });
     return msgId;
   } finally {
     await db.$disconnect();

@@ -1,5 +1,6 @@
 // Prepares a hub on this machine: migrated database, test PKI, partner registry
-// seeded from infra/partners, and API credentials for the simulated EPJs.
+// seeded from infra/partners, API credentials for the simulated EPJs, and, when the
+// broker requires SASL, a Kafka principal (SCRAM credential + ACLs) per service.
 // Idempotent: a second run keeps what is there (keys, tokens, downtime status).
 // Runs from compiled output: node --import ./tools/runtime/register.mjs tools/hub/setup.mjs
 import crypto from 'node:crypto';
@@ -16,11 +17,19 @@ export const defaults = {
   patientKeyFile: path.join(root, '.data/secrets/patient-key-secret'),
   documentKeyFile: path.join(root, '.data/secrets/document-key'),
   seedFile: path.join(root, 'infra/partners/telemark.json'),
+  /** One password file per Kafka principal (<name>.password, 0600). */
+  kafkaSecretsDir: path.join(root, '.data/secrets/kafka'),
 };
 
 /**
- * @param {{ databaseUrl: string, pkiDir?: string, credentialsFile?: string, seedFile?: string, patientKeyFile?: string, documentKeyFile?: string, log?: (m: string) => void }} opts
- * @returns {Promise<{ parties: number, credentialsFile: string, pkiDir: string, patientKeySecret: string, documentKey: string }>}
+ * `kafka` (the broker and its super user's SASL settings, from tools/kafka/kafka.cjs start(), and
+ * the topic prefix the services will use): when given with `sasl`, every hub principal gets its
+ * SCRAM credential and ACLs (ensureKafkaPrincipals); `kafkaPrincipals` then maps each principal
+ * (= service name) to its username and password file.
+ *
+ * @param {{ databaseUrl: string, pkiDir?: string, credentialsFile?: string, seedFile?: string, patientKeyFile?: string, documentKeyFile?: string, log?: (m: string) => void,
+ *   kafka?: { brokers: string, sasl?: { mechanism: string, username: string, password: string }, topicPrefix?: string, secretsDir?: string } }} opts
+ * @returns {Promise<{ parties: number, credentialsFile: string, pkiDir: string, patientKeySecret: string, documentKey: string, kafkaPrincipals?: Record<string, { mechanism: string, username: string, passwordFile: string }> }>}
  */
 export async function setupHub(opts) {
   const log = opts.log ?? (() => undefined);
@@ -57,7 +66,8 @@ export async function setupHub(opts) {
     log(`credentials: ${creds.issued} issued, ${creds.kept} kept (${path.relative(root, credentialsFile)})`);
     const patientKeySecret = ensurePatientKeySecret(opts.patientKeyFile ?? defaults.patientKeyFile);
     const documentKey = ensurePatientKeySecret(opts.documentKeyFile ?? defaults.documentKeyFile);
-    return { parties: count, credentialsFile, pkiDir, patientKeySecret, documentKey };
+    const kafkaPrincipals = opts.kafka?.sasl ? await ensureKafkaPrincipals({ ...opts.kafka, parties: seed.parties, log }) : undefined;
+    return { parties: count, credentialsFile, pkiDir, patientKeySecret, documentKey, kafkaPrincipals };
   } finally {
     await db.$disconnect();
   }
@@ -74,6 +84,70 @@ function ensurePatientKeySecret(file) {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
+}
+
+/**
+ * One SASL/SCRAM principal per hub service and EPJ integration (@hub/kafka HUB_PRINCIPALS), each
+ * with its password in `<secretsDir>/<name>.password` (0600, made once, never in the repo) and its
+ * ACLs in the topic namespace `topicPrefix`. Idempotent and safe to run concurrently: a password
+ * file is created exclusively (a concurrent run reads the winner's), credentials that already
+ * authenticate are kept (the JVM that writes SCRAM credentials runs only for the others, e.g.
+ * after the broker's storage was reset), and creating an existing ACL is a no-op.
+ *
+ * @param {{ brokers: string, sasl: { mechanism: string, username: string, password: string }, topicPrefix?: string, secretsDir?: string,
+ *   parties: Array<{ herId: number, epjSystem: string, kind?: string }>, log?: (m: string) => void }} opts
+ * @returns {Promise<Record<string, { mechanism: string, username: string, passwordFile: string }>>}
+ */
+export async function ensureKafkaPrincipals(opts) {
+  const log = opts.log ?? (() => undefined);
+  const secretsDir = opts.secretsDir ?? defaults.kafkaSecretsDir;
+  const { HUB_PRINCIPALS, applyAcls, createKafka, hubAcls } = await import('@hub/kafka');
+  const brokers = opts.brokers.split(',').map((b) => b.trim());
+  fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  const principals = HUB_PRINCIPALS.map((p) => {
+    const passwordFile = path.join(secretsDir, `${p.name}.password`);
+    return { name: p.name, passwordFile, password: ensureSecretFile(passwordFile) };
+  });
+
+  // Which credentials the broker does not know yet (or knows with another password).
+  const authenticates = async (p) => {
+    const admin = createKafka({ brokers, clientId: `hub-setup-${p.name}`, sasl: { mechanism: 'scram-sha-512', username: p.name, password: p.password } }).admin();
+    try {
+      await admin.connect();
+      return true;
+    } catch (err) {
+      if (err?.type === 'SASL_AUTHENTICATION_FAILED' || /authentication failed/i.test(String(err?.message))) return false;
+      throw err;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  };
+  const missing = (await Promise.all(principals.map(async (p) => ((await authenticates(p)) ? null : p)))).filter(Boolean);
+  if (missing.length > 0) {
+    const started = Date.now();
+    require('../kafka/kafka.cjs').alterScramUsers({ brokers: opts.brokers, sasl: opts.sasl, users: missing.map((p) => ({ name: p.name, password: p.password })) });
+    log(`kafka principals: SCRAM credentials written for ${missing.map((p) => p.name).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  const admin = createKafka({ brokers, clientId: 'hub-setup-acls', sasl: { ...opts.sasl, mechanism: 'scram-sha-512' } }).admin();
+  await admin.connect();
+  try {
+    const count = await applyAcls(admin, hubAcls(opts.parties, opts.topicPrefix ?? ''));
+    log(`kafka principals: ${principals.length} (${path.relative(root, secretsDir) || secretsDir}), ${count} ACL bindings${opts.topicPrefix ? ` for prefix ${opts.topicPrefix}` : ''}`);
+  } finally {
+    await admin.disconnect();
+  }
+  return Object.fromEntries(principals.map((p) => [p.name, { mechanism: 'scram-sha-512', username: p.name, passwordFile: p.passwordFile }]));
+}
+
+/** A random secret in a 0600 file, made once; a concurrent writer's file wins. */
+function ensureSecretFile(file) {
+  try {
+    fs.writeFileSync(file, `${crypto.randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 /** Keeps tokens that still authenticate; issues new ones for the rest. Only hashes reach the database. */

@@ -12,8 +12,19 @@ const say = (msg) => process.stderr.write(`[test setup] ${msg}\n`);
 module.exports = async () => {
   const started = Date.now();
   const kafka = require('../kafka/kafka.cjs');
-  const { brokers, startedByUs } = await kafka.start({ log: say });
+  // HUB_KAFKA_DIR / HUB_KAFKA_PORT choose another broker instance (docs/kafka.md "A second broker").
+  const { brokers, startedByUs, sasl } = await kafka.start({ log: say });
   process.env.KAFKA_BROKERS = brokers;
+  // A broker that requires SASL: in-process test clients (@hub/kafka/testing testSasl) and the hub
+  // launcher (tools/hub/hub.mjs, which provisions each service's own principal) act as its super
+  // user. The password stays in its file; only the file's path is in the environment.
+  if (sasl) {
+    process.env.KAFKA_SASL_MECHANISM = sasl.mechanism;
+    process.env.KAFKA_SASL_USERNAME = sasl.username;
+    process.env.KAFKA_SASL_PASSWORD_FILE = sasl.passwordFile;
+  } else {
+    for (const v of ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE']) delete process.env[v];
+  }
   // Teardown stops only a broker this run started itself.
   globalThis.__HUB_TEST_KAFKA_STARTED__ = startedByUs;
 
@@ -35,5 +46,5 @@ module.exports = async () => {
     cwd: root,
     stdio: 'inherit',
   });
-  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (brokers ${brokers})`);
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (brokers ${brokers}${sasl ? `, SASL as ${sasl.username}` : ''})`);
 };

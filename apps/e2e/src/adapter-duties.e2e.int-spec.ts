@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testBrokers } from '@hub/kafka/testing';
+import { testBrokers, testSasl } from '@hub/kafka/testing';
 import { avvikMsgIdFor, buildChainMessageXml, generateSyntheticPatient, msgHeadPatient, organisationFor, publishMisroutedDelivery } from '@hub/epj-sim';
 import { PartyRegistry } from '@hub/registry';
 import { eventually, startTestHub, type TestHub } from './hub.harness.js';
@@ -61,7 +61,7 @@ describe('receivers\' duties in the adapters (services as processes)', () => {
   it('quarantines a misdirected message, sends no AppRec and a DIALOG_AVVIK back to the sender through the hub', async () => {
     // Addressed to Porsgrunn, but a routing fault puts it into Skien's inbox.
     const { msgId, xml } = await innlagt(PORSGRUNN);
-    await publishMisroutedDelivery({ brokers: testBrokers(), pkiDir: t.pkiDir, signAsHerId: STHF, inboxHerId: SKIEN, xml });
+    await publishMisroutedDelivery({ brokers: testBrokers(), sasl: testSasl(), pkiDir: t.pkiDir, signAsHerId: STHF, inboxHerId: SKIEN, xml });
 
     // The DIALOG_AVVIK: a message from Skien in the ledger, pointing at the received one, delivered to the hospital.
     const avvikId = avvikMsgIdFor(SKIEN, msgId);

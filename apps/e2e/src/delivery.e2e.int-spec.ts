@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import { InboxTopic, Topics } from '@hub/contracts';
 import { containsPersonId } from '@hub/errors';
 import { HubProducer, createKafka, physicalName } from '@hub/kafka';
-import { testBrokers } from '@hub/kafka/testing';
+import { testBrokers, testSasl } from '@hub/kafka/testing';
 import { buildChainMessageXml, generateSyntheticPatient, msgHeadPatient, organisationFor } from '@hub/epj-sim';
 import { PartyRegistry } from '@hub/registry';
 import { Sealer, loadCertificateAuthority, loadPartyKeys } from '@hub/seal';
@@ -146,7 +146,7 @@ describe('delivery chain end to end (services as processes)', () => {
     expect(altered).toContain('utskrevet');
     const jws = [header, Buffer.from(altered, 'utf8').toString('base64url'), signature].join('.');
     const jwe = await sealer.encrypt(jws, { herId: String(SKIEN), encryptionCertPem: skien.encryptionCertPem });
-    const kafka = createKafka({ brokers: testBrokers(), clientId: 'e2e-tamper' });
+    const kafka = createKafka({ brokers: testBrokers(), clientId: 'e2e-tamper', sasl: testSasl() });
     const producer = new HubProducer(kafka, 'e2e');
     await producer.connect();
     try {
@@ -191,7 +191,7 @@ describe('delivery chain end to end (services as processes)', () => {
     const dispatch = t.hub.children.get('dispatch')!;
     dispatch.proc.kill('SIGKILL');
     await dispatch.exited;
-    const admin = new kafkajs.Kafka({ brokers: testBrokers(), clientId: 'e2e-admin', logLevel: kafkajs.logLevel.NOTHING }).admin();
+    const admin = new kafkajs.Kafka({ brokers: testBrokers(), sasl: testSasl(), clientId: 'e2e-admin', logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       await eventually(async () => {

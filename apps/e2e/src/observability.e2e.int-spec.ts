@@ -24,7 +24,7 @@ import kafkajs from 'kafkajs';
 import { Topics } from '@hub/contracts';
 import { containsPersonId } from '@hub/errors';
 import { physicalName } from '@hub/kafka';
-import { testBrokers } from '@hub/kafka/testing';
+import { testBrokers, testSasl } from '@hub/kafka/testing';
 import { buildChainMessageXml, generateSyntheticPatient, msgHeadPatient, organisationFor } from '@hub/epj-sim';
 import { PartyRegistry } from '@hub/registry';
 import { eventually, startTestHub, type TestHub } from './hub.harness.js';
@@ -124,7 +124,7 @@ describeWithPrometheus('observability end to end: a real Prometheus over the run
     }).replace(/<MIGversion>[^<]*<\/MIGversion>/, '<MIGversion>v1.2 2006-05-24</MIGversion><Unexpected/>');
     expect((await t.call('intake', 'POST', '/v1/messages', { token: t.tokens.parties[String(STHF)], xml })).status).toBe(202);
 
-    const producer = new kafkajs.Kafka({ brokers: testBrokers(), clientId: 'e2e-observability', logLevel: kafkajs.logLevel.NOTHING }).producer();
+    const producer = new kafkajs.Kafka({ brokers: testBrokers(), sasl: testSasl(), clientId: 'e2e-observability', logLevel: kafkajs.logLevel.NOTHING }).producer();
     await producer.connect();
     try {
       await producer.send({ topic: physicalName(Topics.MessagesAccepted.name), messages: [{ key: 'poison', value: 'this is not JSON' }] });

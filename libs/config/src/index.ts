@@ -9,9 +9,14 @@ export {
   httpPort,
   kafkaBrokers,
   kafkaClientId,
+  kafkaSaslMechanism,
+  kafkaSaslPasswordFile,
+  kafkaSaslUsername,
   kafkaSslCaFile,
   kafkaSslCertFile,
   kafkaSslKeyFile,
   kafkaTopicPrefix,
   logLevel,
 } from './settings.js';
+export { readKafkaSasl } from './kafka-sasl.js';
+export type { KafkaSaslCredentials } from './kafka-sasl.js';

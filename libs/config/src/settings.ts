@@ -63,3 +63,13 @@ export const httpHost = setting('HTTP_HOST', z.string().regex(/^[0-9a-fA-F.:]+$|
 export const kafkaSslCaFile = setting('KAFKA_SSL_CA_FILE', z.string().min(1).optional());
 export const kafkaSslCertFile = setting('KAFKA_SSL_CERT_FILE', z.string().min(1).optional());
 export const kafkaSslKeyFile = setting('KAFKA_SSL_KEY_FILE', z.string().min(1).optional(), { secret: true });
+
+/**
+ * SASL/SCRAM authentication to the brokers (docs/kafka.md "Authentication and ACLs"): the
+ * service's own principal and the file holding its password (a mounted secret; read once at
+ * boot by readKafkaSasl, never passed in the environment itself). Username and password file
+ * together or neither; unset means an unauthenticated (PLAINTEXT or mTLS) connection.
+ */
+export const kafkaSaslMechanism = setting('KAFKA_SASL_MECHANISM', z.enum(['scram-sha-512', 'scram-sha-256']).default('scram-sha-512'));
+export const kafkaSaslUsername = setting('KAFKA_SASL_USERNAME', z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional());
+export const kafkaSaslPasswordFile = setting('KAFKA_SASL_PASSWORD_FILE', z.string().min(1).optional());

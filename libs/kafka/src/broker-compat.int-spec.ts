@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
+import { testSasl } from './testing.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
 
@@ -25,7 +26,7 @@ const TIMEOUT_MS = 60_000;
 describe('kafkajs 2.2.4 against the project broker', () => {
   // Quiet: some errors are expected (CONCURRENT_TRANSACTIONS right after an abort is retried by
   // kafkajs; the unknown-topic test provokes UNKNOWN_TOPIC_OR_PARTITION). Assertions carry failures.
-  const kafka = new Kafka({ clientId: 'broker-compat-int-spec', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'broker-compat-int-spec', brokers, sasl: testSasl(), logLevel: logLevel.NOTHING });
   let admin: Admin;
   const producers: Producer[] = [];
   const consumers: Consumer[] = [];

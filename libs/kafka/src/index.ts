@@ -1,5 +1,5 @@
 export { createKafka, headerString, headersToRecord } from './kafka.adapter.js';
-export type { Kafka, KafkaConnectionOptions } from './kafka.adapter.js';
+export type { Kafka, KafkaConnectionOptions, KafkaSasl } from './kafka.adapter.js';
 export { ensureTopics } from './topic.admin.js';
 export { HubProducer, assertNoPersonIdOutsideValue } from './hub.producer.js';
 export type { OutgoingRecord, PublishOptions } from './hub.producer.js';
@@ -10,3 +10,10 @@ export type { HubKafkaServerOptions } from './hub-kafka.server.js';
 export { KafkaModule, KAFKA_CLIENT, InjectKafka, kafkaReadiness } from './kafka.module.js';
 export type { KafkaModuleOptions } from './kafka.module.js';
 export { logicalName, physicalName, setTopicPrefix, topicPrefix } from './topic.namespace.js';
+export { HUB_PRINCIPALS, aclBindings, applyAcls, hubAcls, principalAcls, servedParties } from './kafka.principals.js';
+export type { AdapterPrincipal, HubAcl, HubPrincipal, PartyOfPrincipal, ServicePrincipal } from './kafka.principals.js';
+export { DeadLetterErrorCodes, DEAD_LETTER_HEADERS, deadLetterTopicOf, formatRef, isDeadLetterTopic, parseRef, replayRecord, summarize } from './dead-letter.js';
+export type { DeadLetter, DeadLetterRef, DeadLetterSummary } from './dead-letter.js';
+export { DeadLetterStore } from './dead-letter.store.js';
+export { DeadLetterReplayer } from './dead-letter.replayer.js';
+export type { DeadLetterReplayRecord, ReplayOutcome } from './dead-letter.replayer.js';

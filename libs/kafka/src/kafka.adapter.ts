@@ -8,11 +8,18 @@ import { kafkaLogCreator } from '@hub/observability';
 
 export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer };
 
+/** SASL/SCRAM credentials (a discriminated union, as kafkajs' own SASLOptions). */
+export type KafkaSasl =
+  | { mechanism: 'scram-sha-512'; username: string; password: string }
+  | { mechanism: 'scram-sha-256'; username: string; password: string };
+
 export interface KafkaConnectionOptions {
   brokers: string[];
   clientId: string;
   /** Mutual TLS (PEM contents): the cluster CA, this client's certificate and key. */
   ssl?: { ca: string; cert: string; key: string };
+  /** SASL/SCRAM: this client's principal (docs/kafka.md "Authentication and ACLs"); unset: no SASL. */
+  sasl?: KafkaSasl;
   /** Connection timeout per broker, ms. */
   connectionTimeout?: number;
 }
@@ -24,6 +31,8 @@ export function createKafka(opts: KafkaConnectionOptions): Kafka {
     brokers: opts.brokers,
     connectionTimeout: opts.connectionTimeout ?? 3000,
     ...(opts.ssl ? { ssl: { ca: [opts.ssl.ca], cert: opts.ssl.cert, key: opts.ssl.key, rejectUnauthorized: true } } : {}),
+    // A copy: kafkajs keeps the object, and the caller's may be frozen config.
+    ...(opts.sasl ? { sasl: { ...opts.sasl } } : {}),
     logLevel: kafkajs.logLevel.WARN,
     logCreator: kafkaLogCreator,
     retry: { initialRetryTime: 200, retries: 8 },

@@ -4,8 +4,9 @@
  * kafkajs' own test suite, so tests never see each other's events.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { TopicDefinition } from '@hub/contracts';
-import { createKafka, headersToRecord, type Kafka } from './kafka.adapter.js';
+import { createKafka, headersToRecord, type Kafka, type KafkaSasl } from './kafka.adapter.js';
 import { physicalName } from './topic.namespace.js';
 
 /** Brokers the tests use: KAFKA_BROKERS (set by the jest global setup), else the local default. */
@@ -13,8 +14,22 @@ export function testBrokers(): string[] {
   return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
 }
 
+/**
+ * The SASL settings in-process test clients use: the broker's super user when it requires SASL
+ * (the jest global setup exports KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE from
+ * tools/kafka/kafka.cjs start()), undefined for a PLAINTEXT broker. Pass it to a kafkajs client
+ * built by hand: `new Kafka({ brokers: testBrokers(), sasl: testSasl(), … })`.
+ */
+export function testSasl(): KafkaSasl | undefined {
+  const username = process.env.KAFKA_SASL_USERNAME;
+  const file = process.env.KAFKA_SASL_PASSWORD_FILE;
+  if (!username || !file) return undefined;
+  const password = readFileSync(file, 'utf8').trim();
+  return process.env.KAFKA_SASL_MECHANISM === 'scram-sha-256' ? { mechanism: 'scram-sha-256', username, password } : { mechanism: 'scram-sha-512', username, password };
+}
+
 export function testKafka(clientId = `test-${randomUUID().slice(0, 8)}`): Kafka {
-  return createKafka({ brokers: testBrokers(), clientId });
+  return createKafka({ brokers: testBrokers(), clientId, sasl: testSasl() });
 }
 
 /** A fresh catalogue-shaped topic definition with a unique name. */

@@ -7,12 +7,16 @@ import {
   httpHost,
   kafkaBrokers,
   kafkaClientId,
+  kafkaSaslMechanism,
+  kafkaSaslPasswordFile,
+  kafkaSaslUsername,
   kafkaSslCaFile,
   kafkaSslCertFile,
   kafkaSslKeyFile,
   kafkaTopicPrefix,
   loadConfig,
   logLevel,
+  readKafkaSasl,
   type ConfigOf,
   type Setting,
 } from '@hub/config';
@@ -21,7 +25,7 @@ import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensu
 import { NestLoggerAdapter, configureLogging, getLogger } from '@hub/observability';
 
 /** Settings every service has. */
-export const commonSettings = { kafkaBrokers, kafkaClientId, kafkaTopicPrefix, kafkaSslCaFile, kafkaSslCertFile, kafkaSslKeyFile, httpHost, logLevel };
+export const commonSettings = { kafkaBrokers, kafkaClientId, kafkaTopicPrefix, kafkaSslCaFile, kafkaSslCertFile, kafkaSslKeyFile, kafkaSaslMechanism, kafkaSaslUsername, kafkaSaslPasswordFile, httpHost, logLevel };
 
 export type ServiceConfig<S extends Record<string, Setting<unknown>>> = ConfigOf<typeof commonSettings & S>;
 
@@ -52,8 +56,11 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   env: Record<string, string | undefined> = process.env,
 ): Promise<INestApplication> {
   let config: ServiceConfig<S>;
+  let sasl: ReturnType<typeof readKafkaSasl>;
   try {
     config = loadConfig({ ...commonSettings, ...def.settings }, env) as ServiceConfig<S>;
+    // The SASL password file is read once, here: a missing or unreadable secret is a config error.
+    sasl = readKafkaSasl(config as unknown as ConfigOf<typeof commonSettings>);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);
@@ -66,7 +73,7 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   configureLogging({ service: def.name, level: common.logLevel });
   setTopicPrefix(common.kafkaTopicPrefix);
   const log = getLogger('ServiceHost');
-  const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}`, ssl: readKafkaTls(def.name, common) });
+  const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}`, ssl: readKafkaTls(def.name, common), sasl });
 
   await ensureTopics(kafka, def.produces ?? []);
   let app: INestApplication;

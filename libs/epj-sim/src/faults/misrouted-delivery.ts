@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { InboxTopic, type InboxDelivery } from '@hub/contracts';
-import { HubProducer, createKafka, ensureTopics } from '@hub/kafka';
+import { HubProducer, createKafka, ensureTopics, type KafkaConnectionOptions } from '@hub/kafka';
 import { parseMsgHead } from '@hub/plo';
 import { Sealer, loadPartyKeys } from '@hub/seal';
 
 export interface MisroutedDeliveryInput {
   readonly brokers: readonly string[];
+  /** SASL credentials when the broker requires them (a super user: it writes into any inbox). */
+  readonly sasl?: KafkaConnectionOptions['sasl'];
   /** Test PKI directory: the sender's signing key and the inbox owner's encryption certificate. */
   readonly pkiDir: string;
   /** Organisation HER-id whose keys sign the document (the document's sender). */
@@ -39,7 +41,7 @@ export async function publishMisroutedDelivery(input: MisroutedDeliveryInput): P
     receiverHerId: String(input.inboxHerId),
     jwe,
   };
-  const kafka = createKafka({ brokers: [...input.brokers], clientId: 'fault-injection' });
+  const kafka = createKafka({ brokers: [...input.brokers], clientId: 'fault-injection', sasl: input.sasl });
   const topic = InboxTopic.definitionFor(String(input.inboxHerId));
   await ensureTopics(kafka, [topic]);
   const producer = new HubProducer(kafka, 'fault-injection');
