@@ -58,7 +58,10 @@ async function chooseDatabase(log, given) {
  *   services?: string[],                 which services (default: every app with a main.ts)
  *   quietServices?: boolean,             drop the services' stdout (JSON logs)
  *   databaseUrl?: string, pkiDir?: string, credentialsFile?: string,
+ *   seedFile?: string,                   registry seed (default infra/partners/telemark.json; the benchmark adds parties)
  *   portBase?: number,                   shift every default port (tests run beside a dev hub)
+ *   logDir?: string,                     append each service's stdout and stderr to <logDir>/<service>.log
+ *   readyTimeoutMs?: number,             how long a service may take to become ready (default 150 s)
  * }} opts
  */
 export async function startHub(opts = {}) {
@@ -66,11 +69,13 @@ export async function startHub(opts = {}) {
   const started = Date.now();
   const kafka = require('../kafka/kafka.cjs');
   log('starting Kafka …');
-  const { brokers, startedByUs } = await kafka.start({ log });
+  const { brokers, startedByUs, sasl } = await kafka.start({ log });
   log('preparing the database …');
   const db = await chooseDatabase(log, opts.databaseUrl);
   log(`database: ${db.kind} (${new URL(db.url).pathname.slice(1)})`);
-  const setup = await setupHub({ databaseUrl: db.url, log, pkiDir: opts.pkiDir, credentialsFile: opts.credentialsFile });
+  const setup = await setupHub({ databaseUrl: db.url, log, pkiDir: opts.pkiDir, credentialsFile: opts.credentialsFile, seedFile: opts.seedFile,
+    // A broker that requires SASL: each service gets its own principal (and only its ACLs).
+    kafka: sasl ? { brokers, sasl, topicPrefix: opts.env?.KAFKA_TOPIC_PREFIX ?? process.env.KAFKA_TOPIC_PREFIX ?? '' } : undefined });
 
   const baseEnv = {
     ...process.env,
@@ -98,8 +103,27 @@ export async function startHub(opts = {}) {
 
   const children = new Map();
   let stopping = false;
+  /** Exits of each service's processes while the hub ran (not at stop): a crash or a kill counts. */
+  const exitCounts = new Map();
+  // With logDir, each service's output is appended to <logDir>/<service>.log (kept across restarts).
+  const logFds = new Map();
+  const logFd = (name) => {
+    if (!logFds.has(name)) {
+      fs.mkdirSync(opts.logDir, { recursive: true });
+      logFds.set(name, fs.openSync(path.join(opts.logDir, `${name}.log`), 'a'));
+    }
+    return logFds.get(name);
+  };
+  /** A service's Kafka login: its own principal, never the super user's from this process's environment. */
+  const kafkaEnv = (name) => {
+    const p = setup.kafkaPrincipals?.[name];
+    return { KAFKA_SASL_MECHANISM: p?.mechanism ?? '', KAFKA_SASL_USERNAME: p?.username ?? '', KAFKA_SASL_PASSWORD_FILE: p?.passwordFile ?? '' };
+  };
   const hub = {
     brokers,
+    /** The super user's SASL settings (tools and fault injection); undefined for a PLAINTEXT broker. */
+    kafkaSasl: sasl,
+    kafkaPrincipals: setup.kafkaPrincipals,
     databaseUrl: db.url,
     ports,
     credentialsFile: setup.credentialsFile,
@@ -110,24 +134,39 @@ export async function startHub(opts = {}) {
     startService(name) {
       const proc = spawn(process.execPath, ['--import', './tools/runtime/register.mjs', `dist/apps/${name}/src/main.js`], {
         cwd: root,
-        env: baseEnv,
-        stdio: ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],
+        env: { ...baseEnv, ...kafkaEnv(name) },
+        stdio: opts.logDir ? ['ignore', logFd(name), logFd(name)] : ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],
       });
       const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
       const child = { proc, exited, port: ports[name], exitedWith: undefined };
-      exited.then((how) => (child.exitedWith = how));
+      exited.then((how) => {
+        child.exitedWith = how;
+        if (!stopping) exitCounts.set(name, (exitCounts.get(name) ?? 0) + 1);
+      });
       children.set(name, child);
       exited.then((how) => {
-        if (!stopping && children.get(name)?.proc === proc) log(`${name} exited (${how})`);
+        if (!stopping && !child.killedOnPurpose && children.get(name)?.proc === proc) log(`${name} exited (${how})`);
       });
       return proc;
     },
-    waitForReady: (name, timeoutMs) => waitForReady(name, ports[name], timeoutMs, () => children.get(name)?.exitedWith),
+    /** Kills one service process (default SIGKILL, as a crash) and resolves once it has exited; startService brings it back. */
+    async killService(name, signal = 'SIGKILL') {
+      const child = children.get(name);
+      if (!child) throw new Error(`no service ${name}`);
+      if (child.exitedWith !== undefined) return child.exitedWith;
+      child.killedOnPurpose = true;
+      child.proc.kill(signal);
+      return child.exited;
+    },
+    /** Read-only: how many times each service's process exited while the hub ran (0 = never restarted). */
+    exits: () => Object.fromEntries(services.map((s) => [s, exitCounts.get(s) ?? 0])),
+    waitForReady: (name, timeoutMs = opts.readyTimeoutMs) => waitForReady(name, ports[name], timeoutMs, () => children.get(name)?.exitedWith),
     async stop() {
       if (stopping) return;
       stopping = true;
       for (const c of children.values()) c.proc.kill('SIGTERM');
       await Promise.all([...children.values()].map((c) => c.exited));
+      for (const fd of logFds.values()) fs.closeSync(fd);
       await db.stop();
       if (startedByUs) await kafka.stop({ log });
     },
@@ -147,7 +186,8 @@ export async function startHub(opts = {}) {
   return hub;
 }
 
-async function waitForReady(name, port, timeoutMs = 150000, exitedWith = () => undefined) {
+// HUB_READY_TIMEOUT_MS: a machine shared with other loads may need longer than the default.
+async function waitForReady(name, port, timeoutMs = Number(process.env.HUB_READY_TIMEOUT_MS ?? 150000), exitedWith = () => undefined) {
   const started = Date.now();
   for (;;) {
     // A process that died while starting will never answer: say so at once.

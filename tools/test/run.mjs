@@ -20,6 +20,12 @@ const projects = ['apps', 'libs'].flatMap((dir) =>
     .map((name) => JSON.parse(fs.readFileSync(path.join(root, dir, name, 'project.json'), 'utf8')).name),
 );
 const unit = run(['--selectProjects', ...projects.filter((p) => p !== 'e2e')]);
+// Plain-Node tests of the tool scripts (the benchmark's statistics, limits and PNG plot).
+const toolTestDirs = ['tools/bench/lib'].filter((dir) => fs.existsSync(path.join(root, dir)));
+const toolTests = toolTestDirs.flatMap((dir) =>
+  fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(dir, f)),
+);
+const tools = toolTests.length ? (spawnSync(process.execPath, ['--test', ...toolTests], { cwd: root, stdio: 'inherit' }).status ?? 1) : 0;
 // The second run reuses the first one's build (tsc -b is incremental) and broker start.
 const e2e = run(['--selectProjects', 'e2e', '--runInBand']);
-process.exit(unit || e2e);
+process.exit(unit || tools || e2e);
