@@ -415,13 +415,17 @@ function randomClusterId() {
 function ensureFormatted(log, { metadataDir }) {
   if (fs.existsSync(path.join(metadataDir, 'meta.properties'))) return;
   const clusterId = randomClusterId();
-  log(`kafka: formatting KRaft storage in ${path.relative(REPO_ROOT, metadataDir)} (cluster id ${clusterId}, SASL/SCRAM user ${ADMIN_USER})`);
+  // The same decision ensureProperties() made for this fresh folder (HUB_KAFKA_SASL): a PLAINTEXT
+  // broker must not be formatted with credentials (nor get an admin.secret, which would switch
+  // every later start of this folder to SASL while its properties say PLAINTEXT).
+  const sasl = usesSasl();
+  log(`kafka: formatting KRaft storage in ${path.relative(REPO_ROOT, metadataDir)} (cluster id ${clusterId}${sasl ? `, SASL/SCRAM user ${ADMIN_USER}` : ', PLAINTEXT'})`);
   // The super user's SCRAM credential goes into the first metadata records: the broker needs it
   // to authenticate to itself before anything else could create it.
-  const scram = `${SCRAM_MECHANISM}=[name=${ADMIN_USER},password=${ensureAdminPassword()}]`;
+  const scram = sasl ? ['--add-scram', `${SCRAM_MECHANISM}=[name=${ADMIN_USER},password=${ensureAdminPassword()}]`] : [];
   const out = run(
     'java',
-    javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', SERVER_PROPERTIES, '--add-scram', scram]),
+    javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', SERVER_PROPERTIES, ...scram]),
     'formatting the KRaft storage',
   );
   fs.appendFileSync(LOG_FILE, out);
