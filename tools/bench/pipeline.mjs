@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import kafkajs from 'kafkajs';
 import { generateTestPki } from '@hub/seal';
@@ -62,7 +63,14 @@ const profileDir = path.join(benchDir, 'profiles', runId);
 const pkiDir = path.join(benchDir, 'pki');
 const say = (m) => process.stdout.write(`${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-process.env.KAFKA_BROKERS ??= '127.0.0.1:9092'; // the shared broker: never start or stop one
+// The project's broker, started here when none runs (as npm start does) and then stopped at the
+// end; KAFKA_BROKERS names another cluster, which is never started or stopped.
+const kafkaTool = process.env.KAFKA_BROKERS ? undefined : createRequire(import.meta.url)('../kafka/kafka.cjs');
+const ownBroker = kafkaTool ? await kafkaTool.start({ log: say }) : undefined;
+if (ownBroker) process.env.KAFKA_BROKERS = ownBroker.brokers;
+const releaseBroker = async () => {
+  if (ownBroker?.startedByUs) await kafkaTool.stop({ log: say }).catch((err) => say(`kafka stop failed: ${err.message}`));
+};
 const brokers = process.env.KAFKA_BROKERS.split(',').map((b) => b.trim());
 const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -469,6 +477,7 @@ async function main() {
   results.rssMax = rssMax;
   if (args.profile) results.profiles = summariseProfiles(profileDir, pidNames);
   report(results);
+  return results.errors.length === 0 ? 0 : 1;
 }
 
 /** A factory that also keeps one sample message (for sizes and the CPU limit). */
@@ -537,7 +546,10 @@ function report(r) {
 
   // Plot and Markdown.
   const png = latencyPlot();
-  const pngFile = path.join(outDir, args.quick && !args['write-docs'] ? 'bench-latency.png' : 'benchmarks-latency.png');
+  // A failed run must not replace the figures of record in docs/: its results stay in outDir.
+  const toDocs = !(args.quick && !args['write-docs']) && r.errors.length === 0;
+  mkdirSync(path.join(benchDir, 'last'), { recursive: true });
+  const pngFile = toDocs ? path.join(outDir, 'benchmarks-latency.png') : path.join(benchDir, 'last', 'bench-latency.png');
   writeFileSync(pngFile, png);
   const md = [
     `Run \`${r.runId}\`${r.quick ? ' (--quick)' : ''}: ${r.machine.nproc} cores (${r.machine.model}), ${r.machine.ramGb} GB RAM, Node ${r.machine.node}, ${r.machine.kafka}, ` +
@@ -561,7 +573,7 @@ function report(r) {
     ...(r.profiles ? ['', '```', r.profiles.text, '```'] : []),
     ...(r.errors.length ? ['', ...r.errors.map((e) => `- error: ${e.split('\n')[0]}`)] : []),
   ].join('\n');
-  const mdFile = args.quick && !args['write-docs'] ? path.join(outDir, 'results.md') : path.join(root, 'docs/benchmarks.md');
+  const mdFile = toDocs ? path.join(root, 'docs/benchmarks.md') : path.join(benchDir, 'last', 'results.md');
   writeResults(mdFile, md);
   writeFileSync(path.join(benchDir, `results-${r.runId}.json`), JSON.stringify({ ...r, points: undefined }, null, 2));
   say('');
@@ -629,9 +641,13 @@ function splitByGap(buckets, key, color, label) {
 }
 
 main().then(
-  () => process.exit(0),
-  (err) => {
+  async (code) => {
+    await releaseBroker();
+    process.exit(code);
+  },
+  async (err) => {
     process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    await releaseBroker();
     process.exit(1);
   },
 );
