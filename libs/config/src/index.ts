@@ -12,11 +12,12 @@ export {
   kafkaSaslMechanism,
   kafkaSaslPasswordFile,
   kafkaSaslUsername,
+  kafkaSettings,
   kafkaSslCaFile,
   kafkaSslCertFile,
   kafkaSslKeyFile,
   kafkaTopicPrefix,
   logLevel,
 } from './settings.js';
-export { readKafkaSasl } from './kafka-sasl.js';
+export { readKafkaSasl, readKafkaTls } from './kafka-sasl.js';
 export type { KafkaSaslCredentials } from './kafka-sasl.js';

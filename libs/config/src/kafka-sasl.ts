@@ -36,3 +36,29 @@ export function readKafkaSasl(c: {
   if (issues.length > 0) throw new ConfigError(issues);
   return { mechanism: c.kafkaSaslMechanism, username: username!, password };
 }
+
+/**
+ * Reads the mutual-TLS files once at boot: all three or none.
+ * @throws ConfigError naming what is missing or unreadable (never the content).
+ */
+export function readKafkaTls(c: { kafkaSslCaFile?: string; kafkaSslCertFile?: string; kafkaSslKeyFile?: string }): { ca: string; cert: string; key: string } | undefined {
+  const files = { KAFKA_SSL_CA_FILE: c.kafkaSslCaFile, KAFKA_SSL_CERT_FILE: c.kafkaSslCertFile, KAFKA_SSL_KEY_FILE: c.kafkaSslKeyFile };
+  if (Object.values(files).every((f) => !f)) return undefined;
+  const issues: ConfigIssue[] = [];
+  const read = (variable: keyof typeof files): string => {
+    const file = files[variable];
+    if (!file) {
+      issues.push({ variable, message: 'required when any KAFKA_SSL_* file is set' });
+      return '';
+    }
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      issues.push({ variable, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+      return '';
+    }
+  };
+  const tls = { ca: read('KAFKA_SSL_CA_FILE'), cert: read('KAFKA_SSL_CERT_FILE'), key: read('KAFKA_SSL_KEY_FILE') };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return tls;
+}

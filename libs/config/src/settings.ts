@@ -73,3 +73,16 @@ export const kafkaSslKeyFile = setting('KAFKA_SSL_KEY_FILE', z.string().min(1).o
 export const kafkaSaslMechanism = setting('KAFKA_SASL_MECHANISM', z.enum(['scram-sha-512', 'scram-sha-256']).default('scram-sha-512'));
 export const kafkaSaslUsername = setting('KAFKA_SASL_USERNAME', z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional());
 export const kafkaSaslPasswordFile = setting('KAFKA_SASL_PASSWORD_FILE', z.string().min(1).optional());
+
+/** Everything a Kafka client of the hub is configured with (services and the `plo dlq` tool alike). */
+export const kafkaSettings = {
+  kafkaBrokers,
+  kafkaClientId,
+  kafkaTopicPrefix,
+  kafkaSslCaFile,
+  kafkaSslCertFile,
+  kafkaSslKeyFile,
+  kafkaSaslMechanism,
+  kafkaSaslUsername,
+  kafkaSaslPasswordFile,
+};

@@ -3,24 +3,7 @@
  * domain lib and may not reach Kafka or the database). Settings are the services' own
  * (@hub/config), so the tool talks to the same brokers, namespace and ledger as the hub.
  */
-import { readFileSync } from 'node:fs';
-import {
-  ConfigError,
-  databaseUrl,
-  kafkaBrokers,
-  kafkaClientId,
-  kafkaSaslMechanism,
-  kafkaSaslPasswordFile,
-  kafkaSaslUsername,
-  kafkaSslCaFile,
-  kafkaSslCertFile,
-  kafkaSslKeyFile,
-  kafkaTopicPrefix,
-  loadConfig,
-  readKafkaSasl,
-  type ConfigIssue,
-  type ConfigOf,
-} from '@hub/config';
+import { databaseUrl, kafkaSettings, loadConfig, readKafkaSasl, readKafkaTls, type ConfigOf } from '@hub/config';
 import { maskPersonIds } from '@hub/errors';
 import { DeadLetterReplayLedger, createLedgerClient } from '@hub/ledger';
 import { configureLogging } from '@hub/observability';
@@ -32,21 +15,10 @@ import { createKafka } from './kafka.adapter.js';
 import { setTopicPrefix } from './topic.namespace.js';
 
 // The services' Kafka settings (service-host commonSettings) plus the ledger's database.
-const settings = {
-  kafkaBrokers,
-  kafkaClientId,
-  kafkaTopicPrefix,
-  kafkaSslCaFile,
-  kafkaSslCertFile,
-  kafkaSslKeyFile,
-  kafkaSaslMechanism,
-  kafkaSaslUsername,
-  kafkaSaslPasswordFile,
-  databaseUrl,
-};
+const settings = { ...kafkaSettings, databaseUrl };
 
 async function connect(config: ConfigOf<typeof settings>): Promise<DlqClients> {
-  const kafka = createKafka({ brokers: [...config.kafkaBrokers], clientId: `${config.kafkaClientId}.plo-dlq`, ssl: readTls(config), sasl: readKafkaSasl(config) });
+  const kafka = createKafka({ brokers: [...config.kafkaBrokers], clientId: `${config.kafkaClientId}.plo-dlq`, ssl: readKafkaTls(config), sasl: readKafkaSasl(config) });
   const ledgerClient = createLedgerClient(config.databaseUrl, { poolSize: 2 });
   const record = new DeadLetterReplayLedger(ledgerClient);
   let producer: HubProducer | undefined;
@@ -65,29 +37,6 @@ async function connect(config: ConfigOf<typeof settings>): Promise<DlqClients> {
       await Promise.allSettled([producer?.disconnect(), ledgerClient.$disconnect()]);
     },
   };
-}
-
-/** The services' mutual-TLS files (all three or none), read once. */
-function readTls(c: { kafkaSslCaFile?: string; kafkaSslCertFile?: string; kafkaSslKeyFile?: string }): { ca: string; cert: string; key: string } | undefined {
-  const files = { KAFKA_SSL_CA_FILE: c.kafkaSslCaFile, KAFKA_SSL_CERT_FILE: c.kafkaSslCertFile, KAFKA_SSL_KEY_FILE: c.kafkaSslKeyFile };
-  if (Object.values(files).every((f) => !f)) return undefined;
-  const issues: ConfigIssue[] = [];
-  const read = Object.fromEntries(
-    Object.entries(files).map(([variable, file]) => {
-      if (!file) {
-        issues.push({ variable, message: 'required when any KAFKA_SSL_* file is set' });
-        return [variable, ''];
-      }
-      try {
-        return [variable, readFileSync(file, 'utf8')];
-      } catch (err) {
-        issues.push({ variable, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
-        return [variable, ''];
-      }
-    }),
-  );
-  if (issues.length > 0) throw new ConfigError(issues);
-  return { ca: read.KAFKA_SSL_CA_FILE, cert: read.KAFKA_SSL_CERT_FILE, key: read.KAFKA_SSL_KEY_FILE };
 }
 
 // No log lines: the command reports every failure itself, once, in one line; kafkajs would add

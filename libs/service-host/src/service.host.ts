@@ -1,31 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { readFileSync } from 'node:fs';
-import {
-  ConfigError,
-  httpHost,
-  kafkaBrokers,
-  kafkaClientId,
-  kafkaSaslMechanism,
-  kafkaSaslPasswordFile,
-  kafkaSaslUsername,
-  kafkaSslCaFile,
-  kafkaSslCertFile,
-  kafkaSslKeyFile,
-  kafkaTopicPrefix,
-  loadConfig,
-  logLevel,
-  readKafkaSasl,
-  type ConfigOf,
-  type Setting,
-} from '@hub/config';
+import { ConfigError, httpHost, kafkaSettings, loadConfig, logLevel, readKafkaSasl, readKafkaTls, type ConfigOf, type Setting } from '@hub/config';
 import type { TopicDefinition } from '@hub/contracts';
 import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, setTopicPrefix, type Kafka } from '@hub/kafka';
 import { NestLoggerAdapter, configureLogging, getLogger } from '@hub/observability';
 
 /** Settings every service has. */
-export const commonSettings = { kafkaBrokers, kafkaClientId, kafkaTopicPrefix, kafkaSslCaFile, kafkaSslCertFile, kafkaSslKeyFile, kafkaSaslMechanism, kafkaSaslUsername, kafkaSaslPasswordFile, httpHost, logLevel };
+export const commonSettings = { ...kafkaSettings, httpHost, logLevel };
 
 export type ServiceConfig<S extends Record<string, Setting<unknown>>> = ConfigOf<typeof commonSettings & S>;
 
@@ -57,10 +39,12 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
 ): Promise<INestApplication> {
   let config: ServiceConfig<S>;
   let sasl: ReturnType<typeof readKafkaSasl>;
+  let ssl: ReturnType<typeof readKafkaTls>;
   try {
     config = loadConfig({ ...commonSettings, ...def.settings }, env) as ServiceConfig<S>;
-    // The SASL password file is read once, here: a missing or unreadable secret is a config error.
+    // The SASL password and TLS files are read once, here: a missing or unreadable secret is a config error.
     sasl = readKafkaSasl(config as unknown as ConfigOf<typeof commonSettings>);
+    ssl = readKafkaTls(config as unknown as ConfigOf<typeof commonSettings>);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);
@@ -73,7 +57,7 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   configureLogging({ service: def.name, level: common.logLevel });
   setTopicPrefix(common.kafkaTopicPrefix);
   const log = getLogger('ServiceHost');
-  const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}`, ssl: readKafkaTls(def.name, common), sasl });
+  const kafka = createKafka({ brokers: [...common.kafkaBrokers], clientId: `${common.kafkaClientId}.${def.name}`, ssl, sasl });
 
   await ensureTopics(kafka, def.produces ?? []);
   let app: INestApplication;
@@ -108,25 +92,4 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
   await app.listen(config.httpPort as number, common.httpHost);
   log.info('service started', { service: def.name, url: await app.getUrl(), consumerGroup: def.consumerGroup });
   return app;
-}
-
-/** Reads the TLS files once at boot; all three or none, else a config error naming what is missing. */
-function readKafkaTls(service: string, c: ConfigOf<typeof commonSettings>): { ca: string; cert: string; key: string } | undefined {
-  const files = { KAFKA_SSL_CA_FILE: c.kafkaSslCaFile, KAFKA_SSL_CERT_FILE: c.kafkaSslCertFile, KAFKA_SSL_KEY_FILE: c.kafkaSslKeyFile };
-  const given = Object.entries(files).filter(([, v]) => v);
-  if (given.length === 0) return undefined;
-  const problems = Object.entries(files).flatMap(([variable, file]) => {
-    if (!file) return [{ variable, message: 'required when any KAFKA_SSL_* file is set' }];
-    try {
-      readFileSync(file);
-      return [];
-    } catch (err) {
-      return [{ variable, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }];
-    }
-  });
-  if (problems.length > 0) {
-    process.stderr.write(`${service}: ${new ConfigError(problems).message}\n`);
-    process.exit(78);
-  }
-  return { ca: readFileSync(files.KAFKA_SSL_CA_FILE!, 'utf8'), cert: readFileSync(files.KAFKA_SSL_CERT_FILE!, 'utf8'), key: readFileSync(files.KAFKA_SSL_KEY_FILE!, 'utf8') };
 }
