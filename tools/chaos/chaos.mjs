@@ -243,7 +243,14 @@ try {
     logDir: path.join(CHAOS_DIR, 'logs'),
     // A shared machine under load may take minutes to boot ten Node processes at once.
     readyTimeoutMs: 600_000,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', EPJ_DATA_DIR: path.join(CHAOS_DIR, 'epj') },
+    env: {
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      EPJ_DATA_DIR: path.join(CHAOS_DIR, 'epj'),
+      // The outbox sweep publishes again what a fault caught between recording and publishing;
+      // sooner than the 2-minute default so a run does not wait on it (duplicates are claimed away).
+      INTAKE_REPUBLISH_AFTER_MS: process.env.INTAKE_REPUBLISH_AFTER_MS ?? '60000',
+      INTAKE_SWEEP_INTERVAL_MS: process.env.INTAKE_SWEEP_INTERVAL_MS ?? '10000',
+    },
   });
 
   // Addresses for the admissions: the hospital's admission service to each municipality's nursing service.

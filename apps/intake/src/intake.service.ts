@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError, databaseUrl, httpPort, setting, type ConfigOf } from '@hub/config';
 import { Topics } from '@hub/contracts';
 import { DEFAULT_HELD_AFTER_MS, DocumentVault } from '@hub/documents';
-import { DEFAULT_INTAKE_RATE_LIMIT, IntakeModule } from '@hub/intake';
+import { DEFAULT_INTAKE_RATE_LIMIT, DEFAULT_OUTBOX_SWEEP, IntakeModule } from '@hub/intake';
 import { getLogger } from '@hub/observability';
 import type { ServiceDefinition } from '@hub/service-host';
 
@@ -40,6 +40,10 @@ export const intakeSettings = {
   rateLimitPerS: setting('INTAKE_RATE_LIMIT_PER_S', z.coerce.number().nonnegative().default(DEFAULT_INTAKE_RATE_LIMIT.ratePerSecond)),
   /** Per-party burst: requests allowed at once after being idle. */
   rateLimitBurst: setting('INTAKE_RATE_LIMIT_BURST', z.coerce.number().int().min(1).default(DEFAULT_INTAKE_RATE_LIMIT.burst)),
+  /** A recorded message with nothing after intake in its trace for this long is published again (outbox sweep). */
+  republishAfterMs: setting('INTAKE_REPUBLISH_AFTER_MS', z.coerce.number().int().min(1000).default(DEFAULT_OUTBOX_SWEEP.republishAfterMs)),
+  /** How often the outbox sweep looks. */
+  sweepIntervalMs: setting('INTAKE_SWEEP_INTERVAL_MS', z.coerce.number().int().min(100).default(DEFAULT_OUTBOX_SWEEP.intervalMs)),
 };
 
 /** The patient key secret, or the marked development default; refused in production. */
@@ -84,6 +88,7 @@ export const intakeService: ServiceDefinition<typeof intakeSettings> = {
       manualFallbackHeldAfterMs: config.manualFallbackHeldAfterMs,
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: { ratePerSecond: config.rateLimitPerS, burst: config.rateLimitBurst },
+      outboxSweep: { republishAfterMs: config.republishAfterMs, intervalMs: config.sweepIntervalMs },
     }),
   produces: [Topics.MessagesAccepted, Topics.AppRecsSubmitted, Topics.EpjEvents],
   consumerGroup: 'intake',

@@ -14,3 +14,11 @@ export const intakeMessages = new Counter({
   labelNames: ['type', 'sender', 'outcome'] as const,
   registers: [metricsRegistry],
 });
+
+/** `hub_intake_republished_total{outcome}`: messages the outbox sweep published again (StalledMessageSweep). */
+export const republishedMessages = new Counter({
+  name: 'hub_intake_republished_total',
+  help: 'Accepted messages intake published again because their trace showed no stage after intake (outbox sweep), by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

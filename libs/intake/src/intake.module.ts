@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, Optional, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AUDIT_TRAIL, HTTP_STATUS_BY_CODE, PARTY_REGISTRY, RATE_LIMITER, apiAuthProviders, type TokenBucketOptions } from '@hub/api-auth';
 import { DocumentVault, ManualFallback } from '@hub/documents';
 import { HubProducer, KafkaModule, kafkaReadiness, type Kafka } from '@hub/kafka';
@@ -13,6 +13,7 @@ import { PartiesController } from './http/parties.controller.js';
 import { BODY_LIMIT_BYTES } from './http/request-body.reader.js';
 import { epjEventsController } from './kafka/epj-events.controller.js';
 import { MessageIntake, type IntakeTopics } from './message-intake.service.js';
+import { StalledMessageSweep } from './stalled-message.sweep.js';
 
 export const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
 
@@ -48,6 +49,30 @@ export interface IntakeModuleOptions {
   documents?: DocumentVault;
   /** A held delivery older than this makes its message printable (MANUAL_FALLBACK_HELD_AFTER_MS; default 1 h). */
   manualFallbackHeldAfterMs?: number;
+  /**
+   * The outbox sweep (StalledMessageSweep; needs `documents`): a recorded message with nothing
+   * after intake in its trace for `republishAfterMs` is published again; looks every
+   * `intervalMs`. DEFAULT_OUTBOX_SWEEP when absent.
+   */
+  outboxSweep?: { republishAfterMs: number; intervalMs: number };
+}
+
+/**
+ * INTAKE_REPUBLISH_AFTER_MS / INTAKE_SWEEP_INTERVAL_MS defaults: two minutes is far beyond the
+ * seconds a message normally waits for validation, so a busy pipeline is not fed duplicates,
+ * and short enough that a message recorded as the broker died moves on without anyone noticing.
+ */
+export const DEFAULT_OUTBOX_SWEEP = { republishAfterMs: 120_000, intervalMs: 30_000 } as const;
+
+@Injectable()
+class OutboxSweepLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Optional() @Inject(StalledMessageSweep) private readonly sweep?: StalledMessageSweep) {}
+  onApplicationBootstrap(): void {
+    this.sweep?.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.sweep?.stop();
+  }
 }
 
 @Injectable()
@@ -113,8 +138,14 @@ export class IntakeModule {
                 useFactory: (registry: PartyRegistry) =>
                   new ManualFallback({ db, vault: documents, registry, ...(options.manualFallbackHeldAfterMs !== undefined ? { heldAfterMs: options.manualFallbackHeldAfterMs } : {}) }),
               },
+              {
+                provide: StalledMessageSweep,
+                inject: [MessageIntake],
+                useFactory: (intake: MessageIntake) => new StalledMessageSweep({ db, documents, intake, ...(options.outboxSweep ?? DEFAULT_OUTBOX_SWEEP) }),
+              },
             ]
           : []),
+        OutboxSweepLifecycle,
         // One authentication path for every service: @hub/api-auth's guard, rate limit, error filter and audit trail.
         ...apiAuthProviders({
           service: 'intake',

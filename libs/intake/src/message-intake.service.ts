@@ -49,6 +49,8 @@ export const CONVERSATION_READ_ACTION = 'conversation.read';
 
 /** The `processed_event` stage that marks a message's events as published. */
 export const PUBLISHED_STAGE = 'intake-published';
+/** The trace stage of a failed publish (the message is recorded; a retry or the sweep publishes it). */
+export const PUBLISH_RETRY_STAGE = 'intake-publish';
 const IDEMPOTENCY_RETRIES = 2;
 
 /** A party principal: the caller, or for the EPJ event topic the party owning the sender HER-id. */
@@ -72,6 +74,22 @@ interface Prepared {
   /** The document's bytes as received (XML submissions), stored encrypted instead of `xml`. */
   received?: Uint8Array;
   contentHash: string;
+}
+
+/** A recorded message as the outbox sweep rebuilds it from the ledger and the stored document. */
+export interface RecordedMessage {
+  msgId: string;
+  conversationId: string;
+  msgType: string;
+  version: string;
+  senderHerId: number;
+  receiverHerIds: number[];
+  kind: 'MsgHead' | 'AppRec';
+  originalMsgId?: string;
+  source: IntakeSource;
+  /** When intake recorded it: the events' occurredAt, as on the first publish. */
+  acceptedAt: Date;
+  xml: string;
 }
 
 class IdempotencyRace extends Error {}
@@ -422,7 +440,7 @@ export class MessageIntake {
       const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
       if (existing) return this.replayOrRefuse(existing, doc, source);
       try {
-        const recorded = await this.record(doc, caller, key, requestHash);
+        const recorded = await this.record(doc, caller, key, requestHash, source);
         if (!recorded) {
           // A concurrent request recorded the same MsgId first.
           const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
@@ -466,8 +484,17 @@ export class MessageIntake {
     return { msgId: row.msgId, conversationId: row.conversationId, status: 'ACCEPTED', replayed: true };
   }
 
+  /**
+   * Publishes a recorded message again, with the event ids of its first publish (the outbox
+   * sweep, StalledMessageSweep). Fails with INTAKE.PUBLISH_FAILED when the broker does not take it.
+   */
+  async republish(message: RecordedMessage): Promise<void> {
+    const { acceptedAt, source, ...doc } = message;
+    await this.publish(doc, source, acceptedAt);
+  }
+
   /** Ledger row + `accepted` event + idempotency key, in one transaction. False when the MsgId is already recorded. */
-  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string): Promise<boolean> {
+  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string, source: IntakeSource): Promise<boolean> {
     const patientKey = doc.personId ? this.opts.patientKeys.keyOf(doc.personId) : null;
     try {
       return await this.opts.db.$transaction(async (tx) => {
@@ -484,7 +511,8 @@ export class MessageIntake {
           forsendelsesstatus: doc.forsendelsesstatus ?? null,
           refToParent: doc.refToParent ?? null,
           contentHash: doc.contentHash,
-          detail: { kind: doc.kind, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
+          // kind, originalMsgId and source let the outbox sweep rebuild the events from the ledger.
+          detail: { kind: doc.kind, source, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
         });
         if (!recorded) return false;
         // The document, encrypted, in the same transaction: recorded ⇔ printable for manual fallback.
@@ -509,7 +537,7 @@ export class MessageIntake {
    * the MsgId, so a republish carries the same ids and the next stage recognises it. When the
    * broker is unavailable the message stays recorded: 503, and a retry republishes.
    */
-  private async publish(doc: Prepared, source: IntakeSource, occurred: Date): Promise<void> {
+  private async publish(doc: Omit<Prepared, 'contentHash'>, source: IntakeSource, occurred: Date): Promise<void> {
     const occurredAt = occurred.toISOString();
     const accepted: MessageAccepted = {
       eventId: derivedUuid(`intake:accepted:${doc.msgId}`),
@@ -542,7 +570,7 @@ export class MessageIntake {
     } catch (err) {
       this.log.warn('publish failed; the message is recorded and a retry republishes it', { msgId: doc.msgId, conversationId: doc.conversationId });
       await this.ledger
-        .appendEvent({ msgId: doc.msgId, stage: 'intake-publish', outcome: EventOutcome.RETRYING, errorCode: IntakeErrorCodes.PublishFailed })
+        .appendEvent({ msgId: doc.msgId, stage: PUBLISH_RETRY_STAGE, outcome: EventOutcome.RETRYING, errorCode: IntakeErrorCodes.PublishFailed })
         .catch(() => undefined);
       throw intakeError(IntakeErrorCodes.PublishFailed, 'the message is recorded but could not be published yet; retry with the same Idempotency-Key or MsgId', {
         retriable: true,
