@@ -1,6 +1,6 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { LedgerErrorCodes } from './ledger.error-codes.js';
-import { classifyLedgerFailure } from './ledger-failure.classifier.js';
+import { classifyLedgerFailure, isTransientDatabaseFailure } from './ledger-failure.classifier.js';
 
 describe('classifyLedgerFailure', () => {
   it('makes a constraint violation (Prisma P2xxx) a permanent LEDGER.REJECTED', () => {
@@ -18,6 +18,22 @@ describe('classifyLedgerFailure', () => {
     const error = classifyLedgerFailure(Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code }), 'recordAccepted');
     expect(error).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
     expect(error.metadata).toEqual({ operation: 'recordAccepted', prismaCode: code });
+  });
+
+  // What Prisma 7's pg adapter throws for an error PostgreSQL answered (P2039 "Database error", P2010 "Raw query failed").
+  const adapterError = (code: 'P2039' | 'P2010', sqlState: string) =>
+    Object.assign(new Error(`Database error. Code: \`${sqlState}\`. Message: \`...\``), { code, meta: { driverAdapterError: { cause: { originalCode: sqlState } } } });
+
+  it.each(['57P03', '57P01', '08006', '40001', '40P01', '53300'])('makes P2039 with SQLSTATE %s (a restarting or overloaded server) retriable', (state) => {
+    const error = classifyLedgerFailure(adapterError('P2039', state), 'claim');
+    expect(error).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+    expect(error.metadata).toEqual({ operation: 'claim', prismaCode: 'P2039', sqlState: state });
+  });
+
+  it('reads the SQLSTATE from the message when the adapter detail is missing, and keeps constraint violations permanent', () => {
+    expect(isTransientDatabaseFailure(Object.assign(new Error('Raw query failed. Code: `57P03`. Message: `the database system is starting up`'), { code: 'P2010' }))).toBe(true);
+    expect(classifyLedgerFailure(adapterError('P2010', '23505'), 'recordAccepted')).toMatchObject({ code: LedgerErrorCodes.Rejected, retriable: false });
+    expect(classifyLedgerFailure(adapterError('P2039', '22P02'), 'appendEvent')).toMatchObject({ code: LedgerErrorCodes.Rejected, retriable: false });
   });
 
   it('passes a HubError through unchanged', () => {

@@ -11,17 +11,50 @@ import { LedgerErrorCodes } from './ledger.error-codes.js';
 const TRANSIENT_P2 = new Set(['P2024', 'P2028', 'P2034', 'P2037']);
 
 /**
- * Turns what Prisma or the driver threw into a HubError a consumer can act on: Prisma's
- * P2xxx codes are the database refusing this statement (a constraint, a bad value), which
- * retrying will not change — except the transient ones above; anything else (connection lost,
- * pool timeout, server restarting) is the database being unavailable, so the consumer retries
- * and does not commit the offset.
+ * P2039 ("Database error") and P2010 ("Raw query failed") wrap whatever PostgreSQL answered, so
+ * its SQLSTATE decides. Transient classes: 08 connection exception, 40 transaction rollback
+ * (serialization failure, deadlock), 53 insufficient resources (too many connections, out of
+ * memory or disk), 57 operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+ * "the database system is starting up": what every service saw while the chaos run restarted the
+ * database, and what receipt-tracker then dead-lettered as a refusal), 58 system error (I/O).
+ */
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+
+/** PostgreSQL's SQLSTATE of a Prisma driver-adapter error (P2039/P2010), when it carries one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const e = error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } }; message?: unknown };
+  const original = e?.meta?.driverAdapterError?.cause?.originalCode;
+  if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
+  const match = typeof e?.message === 'string' ? /Code: `([0-9A-Z]{5})`/.exec(e.message) : null;
+  return match?.[1];
+}
+
+/**
+ * True when retrying the same statement later can succeed: a Prisma refusal that is the database
+ * being busy or away (TRANSIENT_P2, or a wrapped SQLSTATE of a transient class), or anything
+ * without a P2 code (connection refused or reset, pool closed). False for a P2 refusal of the
+ * statement itself (a constraint, a bad value), which no retry changes.
+ */
+export function isTransientDatabaseFailure(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  if (!code?.startsWith('P2')) return true;
+  if (TRANSIENT_P2.has(code)) return true;
+  const state = sqlStateOf(error);
+  return state !== undefined && TRANSIENT_SQLSTATE_CLASSES.has(state.slice(0, 2));
+}
+
+/**
+ * Turns what Prisma or the driver threw into a HubError a consumer can act on: a refusal of the
+ * statement (a P2 code that isTransientDatabaseFailure does not excuse) is permanent; anything
+ * else (connection lost, pool timeout, server restarting) is the database being unavailable, so
+ * the consumer retries and does not commit the offset.
  */
 export function classifyLedgerFailure(error: unknown, operation: string): HubError {
   if (error instanceof HubError) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-  const metadata = { operation, ...(code ? { prismaCode: code } : {}) };
-  if (code?.startsWith('P2') && !TRANSIENT_P2.has(code)) {
+  const state = sqlStateOf(error);
+  const metadata = { operation, ...(code ? { prismaCode: code } : {}), ...(state ? { sqlState: state } : {}) };
+  if (!isTransientDatabaseFailure(error)) {
     return new HubError(LedgerErrorCodes.Rejected, `ledger ${operation} rejected by the database (${code})`, {
       cause: error,
       retriable: false,
