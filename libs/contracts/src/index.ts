@@ -7,6 +7,7 @@ export {
   deadLetterOf,
   withDeadLetters,
   topicByName,
+  MAX_RECORD_BYTES,
 } from './topic-catalogue.js';
 export type { HubEventMap, TopicDefinition, TopicKey, TopicName } from './topic-catalogue.js';
 export type * from './payloads.js';

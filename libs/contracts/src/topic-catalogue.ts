@@ -32,6 +32,14 @@ export interface TopicDefinition<TPayload = unknown, TName extends string = stri
   readonly __payload?: TPayload;
 }
 
+/**
+ * Largest record on any hub topic (`max.message.bytes`, set on every topic at creation). Sized
+ * for the largest document intake accepts (10 MB, the validator's limit): its JWE of the JWS is
+ * about 1.8 times the document (measured: 1 000 000 bytes → 1 780 792), inside a JSON event. The
+ * broker's default (1 MiB) refused the sealed record of any document over about 580 kB.
+ */
+export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 /** Dead-letter topics are kept longer: an operator must have time to inspect and replay. */
 const DLQ_RETENTION_MS = 4 * WEEK_MS;

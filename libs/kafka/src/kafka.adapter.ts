@@ -7,6 +7,8 @@ import type { Admin, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaMessage, Pr
 import { kafkaLogCreator } from '@hub/observability';
 
 export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer };
+/** kafkajs' config resource types (topic, broker) for describeConfigs/alterConfigs. */
+export const ConfigResourceTypes = kafkajs.ConfigResourceTypes;
 
 /** SASL/SCRAM credentials (a discriminated union, as kafkajs' own SASLOptions). */
 export type KafkaSasl =

@@ -1,10 +1,12 @@
 import type { TopicDefinition } from '@hub/contracts';
-import { withDeadLetters } from '@hub/contracts';
+import { MAX_RECORD_BYTES, withDeadLetters } from '@hub/contracts';
 import { getLogger } from '@hub/observability';
-import type { Kafka } from './kafka.adapter.js';
+import { ConfigResourceTypes, type Kafka } from './kafka.adapter.js';
 import { physicalName } from './topic.namespace.js';
 
 const log = getLogger('TopicAdmin');
+
+const MAX_MESSAGE_BYTES = 'max.message.bytes';
 
 /**
  * Creates every given topic and its dead-letter topic that does not exist yet,
@@ -21,6 +23,7 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
   try {
     const existing = new Set(await admin.listTopics());
     const missing = dedupe(wanted).filter((d) => !existing.has(physicalName(d.name)));
+    await raiseRecordLimit(admin, dedupe(wanted).map((d) => physicalName(d.name)).filter((t) => existing.has(t)));
     if (missing.length === 0) return [];
     try {
       await admin.createTopics({
@@ -31,7 +34,10 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
           topic: physicalName(d.name),
           numPartitions: d.partitions,
           replicationFactor: -1, // the broker's default: 1 on the dev node, 3 in production
-          configEntries: [{ name: 'retention.ms', value: String(d.retentionMs) }],
+          configEntries: [
+            { name: 'retention.ms', value: String(d.retentionMs) },
+            { name: MAX_MESSAGE_BYTES, value: String(MAX_RECORD_BYTES) },
+          ],
         })),
       });
     } catch (err) {
@@ -44,6 +50,36 @@ export async function ensureTopics(kafka: Kafka, defs: TopicDefinition[], opts: 
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Topics created before MAX_RECORD_BYTES was set keep the broker's 1 MiB limit, which refuses the
+ * sealed record of a large document: raise theirs. kafkajs has only the non-incremental
+ * AlterConfigs, which resets every topic setting it is not given, so the topic's own settings
+ * (retention.ms …) are sent again with the new limit.
+ */
+async function raiseRecordLimit(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  const low = resources.filter((r) => r.configEntries.some((e) => e.configName === MAX_MESSAGE_BYTES && Number(e.configValue) < MAX_RECORD_BYTES));
+  if (low.length === 0) return;
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: low.map((r) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: r.resourceName,
+      configEntries: [
+        ...r.configEntries
+          .filter((e) => !e.isDefault && !e.readOnly && !e.isSensitive && e.configName !== MAX_MESSAGE_BYTES)
+          .map((e) => ({ name: e.configName, value: e.configValue })),
+        { name: MAX_MESSAGE_BYTES, value: String(MAX_RECORD_BYTES) },
+      ],
+    })),
+  });
+  log.info('raised max.message.bytes of existing topics', { topics: low.map((r) => r.resourceName), bytes: MAX_RECORD_BYTES });
 }
 
 /**
