@@ -10,5 +10,5 @@ export { contentLines, labelOf, modelNode, viewNode } from './content-lines.js';
 export type { ContentLine, ContentLineOptions, ContentNode } from './content-lines.js';
 export { footerText, formatOsloTime, renderManualFallbackPdf } from './manual-fallback.pdf.js';
 export type { ManualFallbackView, ReceiverStatus, RenderOptions } from './manual-fallback.pdf.js';
-export { DOCUMENT_PDF_ACTION, ManualFallback, receiptStatusText, storeMessageDocument } from './manual-fallback.service.js';
-export type { DocumentStoreDb, FallbackPdf, ManualFallbackOptions } from './manual-fallback.service.js';
+export { DOCUMENT_PDF_ACTION, ManualFallback, receiptStatusText } from './manual-fallback.service.js';
+export type { FallbackPdf, ManualFallbackOptions } from './manual-fallback.service.js';

@@ -11,9 +11,6 @@ import { formatOsloTime, renderManualFallbackPdf, type ReceiverStatus } from './
 /** The `access_log.action` of a PDF fetch. */
 export const DOCUMENT_PDF_ACTION = 'document.pdf';
 
-/** What the store needs of a Prisma client or transaction client. */
-export type DocumentStoreDb = Pick<LedgerClient, 'messageDocument'>;
-
 export interface ManualFallbackOptions {
   db: LedgerClient;
   vault: DocumentVault;
@@ -32,15 +29,6 @@ export interface FallbackPdf {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Stores the encrypted document of a message in the same transaction that records it.
- * Idempotent: a second store for the same MsgId keeps the first row.
- */
-export async function storeMessageDocument(tx: DocumentStoreDb, vault: DocumentVault, msgId: string, document: Uint8Array | string): Promise<void> {
-  const sealed = vault.seal(msgId, document);
-  await tx.messageDocument.createMany({ data: [{ msgId: msgId.toLowerCase(), ...sealed }], skipDuplicates: true });
-}
 
 /**
  * Manual fallback (issue 5): the printable document of a message the hub could not get into

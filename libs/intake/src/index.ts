@@ -1,8 +1,8 @@
 export { DEFAULT_INTAKE_RATE_LIMIT, DEFAULT_OUTBOX_SWEEP, IntakeModule, LEDGER_CLIENT } from './intake.module.js';
 export type { IntakeModuleOptions } from './intake.module.js';
-export { CONVERSATION_READ_ACTION, MessageIntake, PUBLISHED_STAGE, PUBLISH_RETRY_STAGE, TRACE_READ_ACTION, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
+export { CONVERSATION_READ_ACTION, INTAKE_STAGES, MessageIntake, PUBLISH_RETRY_STAGE, REPUBLISHED_STAGE, TRACE_READ_ACTION, canonicalJson, derivedUuid, mayRead, newMsgId } from './message-intake.service.js';
 export type { IntakeReceipt, IntakeTopics, MessageIntakeOptions, RecordedMessage } from './message-intake.service.js';
-export { REPUBLISHED_STAGE, StalledMessageSweep } from './stalled-message.sweep.js';
+export { StalledMessageSweep } from './stalled-message.sweep.js';
 export type { StalledMessageSweepOptions, SweepResult } from './stalled-message.sweep.js';
 export { IntakeErrorCodes, HTTP_STATUS_OF, intakeError } from './intake.errors.js';
 export type { IntakeErrorCode } from './intake.errors.js';

@@ -2,10 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AppRecSubmitted, EpjMessageEvent, IntakeSource, MessageAccepted, TopicDefinition } from '@hub/contracts';
 import { Topics } from '@hub/contracts';
 import { AccessLog, AuthErrorCodes, canRead } from '@hub/api-auth';
-import { storeMessageDocument, type DocumentVault } from '@hub/documents';
+import type { DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
 import type { HubProducer, OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, MessageLedger, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
+import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
 import { buildEventMessage, readEpjEvent, type BuiltEventMessage } from './event-message.builder.js';
@@ -47,10 +47,12 @@ export interface MessageIntakeOptions {
 export const TRACE_READ_ACTION = 'message.trace';
 export const CONVERSATION_READ_ACTION = 'conversation.read';
 
-/** The `processed_event` stage that marks a message's events as published. */
-export const PUBLISHED_STAGE = 'intake-published';
 /** The trace stage of a failed publish (the message is recorded; a retry or the sweep publishes it). */
 export const PUBLISH_RETRY_STAGE = 'intake-publish';
+/** The trace stage the outbox sweep appends when it publishes a message again. */
+export const REPUBLISHED_STAGE = 'intake-republished';
+/** Stages intake itself writes: a trace with only these has not reached validation yet. */
+export const INTAKE_STAGES: readonly string[] = [ACCEPTED_STAGE, PUBLISH_RETRY_STAGE, REPUBLISHED_STAGE];
 const IDEMPOTENCY_RETRIES = 2;
 
 /** A party principal: the caller, or for the EPJ event topic the party owning the sender HER-id. */
@@ -91,8 +93,6 @@ export interface RecordedMessage {
   acceptedAt: Date;
   xml: string;
 }
-
-class IdempotencyRace extends Error {}
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -409,10 +409,11 @@ export class MessageIntake {
   }
 
   /**
-   * The idempotent core: a known key with the same request answers as the first time (and
-   * republishes if the first publish failed); a known MsgId with the same content likewise;
-   * otherwise the message is recorded (ledger row, `accepted` event and idempotency key in one
-   * transaction) and then published.
+   * The idempotent core. The happy path is one ledger statement: the message is recorded (row,
+   * `accepted` event, encrypted document and idempotency key together) and then published. Only
+   * when that statement finds the MsgId or the key already recorded does intake look: a known key
+   * with the same request, or a known MsgId with the same content, answers as the first time (and
+   * republishes when the message has not moved on); anything else is a conflict.
    */
   private async accept(
     caller: PartyPrincipal,
@@ -425,6 +426,13 @@ export class MessageIntake {
       throw intakeError(IntakeErrorCodes.InvalidEvent, 'Idempotency-Key must be 1-200 characters', { details: { field: 'Idempotency-Key' } });
     }
     for (let attempt = 0; ; attempt++) {
+      const doc = await prepare();
+      if ((await this.record(doc, caller, key, requestHash, source)) === 'recorded') {
+        this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
+        await this.publish(doc, source, this.now());
+        return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
+      }
+      // The key or the MsgId is recorded already: a replay, a conflict, or a concurrent twin.
       if (key !== undefined) {
         const row = await this.query('idempotency', () =>
           this.opts.db.idempotencyKey.findUnique({ where: { senderHerId_key: { senderHerId: caller.partyHerId, key } } }),
@@ -436,23 +444,12 @@ export class MessageIntake {
           return this.replay(await prepare(row.msgId), source);
         }
       }
-      const doc = await prepare();
       const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
       if (existing) return this.replayOrRefuse(existing, doc, source);
-      try {
-        const recorded = await this.record(doc, caller, key, requestHash, source);
-        if (!recorded) {
-          // A concurrent request recorded the same MsgId first.
-          const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
-          if (row) return this.replayOrRefuse(row, doc, source);
-        }
-      } catch (err) {
-        if (err instanceof IdempotencyRace && attempt < IDEMPOTENCY_RETRIES) continue;
-        throw err;
+      // Neither is there any more (cannot happen unless rows are deleted): try again, then give up.
+      if (attempt >= IDEMPOTENCY_RETRIES) {
+        throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger reported the message as recorded but holds neither its MsgId nor its key; try again', { retriable: true, details: { msgId: doc.msgId } });
       }
-      this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
-      await this.publish(doc, source, this.now());
-      return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
     }
   }
 
@@ -470,16 +467,24 @@ export class MessageIntake {
     return this.replay(doc, source);
   }
 
-  /** The first answer again; republishes when the first attempt recorded but did not publish. */
+  /**
+   * The first answer again. Republishes (same event ids) when the first attempt recorded the
+   * message but failed to publish it: the trace's last event is intake's `intake-publish`
+   * RETRYING and nothing came after intake. A first attempt that died before even recording that
+   * failure is left to the outbox sweep (StalledMessageSweep), so a replay of a message merely
+   * queued for validation does not publish it twice.
+   */
   private async replay(doc: Prepared, source: IntakeSource): Promise<IntakeReceipt & { replayed: boolean }> {
-    const row = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
-    if (!row) throw intakeError(IntakeErrorCodes.Unavailable, 'the first request is not recorded yet; try again', { retriable: true, details: { msgId: doc.msgId } });
-    const published = await this.query('published', () =>
-      this.opts.db.processedEvent.findUnique({ where: { stage_eventId: { stage: PUBLISHED_STAGE, eventId: doc.msgId } } }),
+    const row = await this.query('findMessage', () =>
+      this.opts.db.message.findUnique({ where: { msgId: doc.msgId }, include: { events: { orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], take: 1 } } }),
     );
-    if (!published) {
-      this.log.info('republishing a recorded message', { msgId: doc.msgId, conversationId: row.conversationId });
+    if (!row) throw intakeError(IntakeErrorCodes.Unavailable, 'the first request is not recorded yet; try again', { retriable: true, details: { msgId: doc.msgId } });
+    if (row.status === MessageStatus.ACCEPTED && row.events[0]?.stage === PUBLISH_RETRY_STAGE) {
+      this.log.info('republishing a recorded message whose first publish failed', { msgId: doc.msgId, conversationId: row.conversationId });
       await this.publish({ ...doc, conversationId: row.conversationId }, source, row.createdAt);
+      await this.ledger
+        .appendEvent({ msgId: doc.msgId, stage: REPUBLISHED_STAGE, outcome: EventOutcome.SUCCEEDED, detail: { reason: 'the sender retried' } })
+        .catch((err) => this.log.warn('could not record the republish; a later retry publishes again (same event ids)', { msgId: doc.msgId, err: String(err) }));
     }
     return { msgId: row.msgId, conversationId: row.conversationId, status: 'ACCEPTED', replayed: true };
   }
@@ -493,41 +498,35 @@ export class MessageIntake {
     await this.publish(doc, source, acceptedAt);
   }
 
-  /** Ledger row + `accepted` event + idempotency key, in one transaction. False when the MsgId is already recorded. */
-  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string, source: IntakeSource): Promise<boolean> {
+  /**
+   * Ledger row + `accepted` event + encrypted document + idempotency key, in one statement:
+   * `recorded`, or `taken` when the MsgId or the key is already recorded (nothing written).
+   */
+  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string, source: IntakeSource): Promise<'recorded' | 'taken'> {
     const patientKey = doc.personId ? this.opts.patientKeys.keyOf(doc.personId) : null;
     try {
-      return await this.opts.db.$transaction(async (tx) => {
-        const ledger = new MessageLedger(tx);
-        const recorded = await ledger.recordAccepted({
-          msgId: doc.msgId,
-          conversationId: doc.conversationId,
-          msgType: doc.msgType,
-          version: doc.version,
-          senderHerId: doc.senderHerId,
-          receiverHerIds: doc.receiverHerIds,
-          patientKey,
-          genDate: doc.genDate ?? null,
-          forsendelsesstatus: doc.forsendelsesstatus ?? null,
-          refToParent: doc.refToParent ?? null,
-          contentHash: doc.contentHash,
-          // kind, originalMsgId and source let the outbox sweep rebuild the events from the ledger.
-          detail: { kind: doc.kind, source, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
-        });
-        if (!recorded) return false;
-        // The document, encrypted, in the same transaction: recorded ⇔ printable for manual fallback.
-        if (this.opts.documents) await storeMessageDocument(tx, this.opts.documents, doc.msgId, doc.received ?? doc.xml);
-        if (key !== undefined) {
-          const { count } = await tx.idempotencyKey.createMany({
-            data: [{ senderHerId: caller.partyHerId, key, requestHash, msgId: doc.msgId }],
-            skipDuplicates: true,
-          });
-          if (count === 0) throw new IdempotencyRace();
-        }
-        return true;
+      const recorded = await this.ledger.recordAccepted({
+        msgId: doc.msgId,
+        conversationId: doc.conversationId,
+        msgType: doc.msgType,
+        version: doc.version,
+        senderHerId: doc.senderHerId,
+        receiverHerIds: doc.receiverHerIds,
+        patientKey,
+        genDate: doc.genDate ?? null,
+        forsendelsesstatus: doc.forsendelsesstatus ?? null,
+        refToParent: doc.refToParent ?? null,
+        contentHash: doc.contentHash,
+        // kind, originalMsgId and source let the outbox sweep rebuild the events from the ledger.
+        detail: { kind: doc.kind, source, ...(doc.originalMsgId ? { originalMsgId: doc.originalMsgId } : {}) },
+        // The document, encrypted, in the same statement: recorded ⇔ printable for manual fallback ⇔ re-publishable.
+        document: this.opts.documents ? this.opts.documents.seal(doc.msgId, doc.received ?? doc.xml) : null,
+        idempotency: key !== undefined ? { senderHerId: caller.partyHerId, key, requestHash } : null,
       });
+      return recorded ? 'recorded' : 'taken';
     } catch (err) {
-      if (err instanceof IdempotencyRace || err instanceof HubError) throw err;
+      if (err instanceof HubError && err.code === LedgerErrorCodes.IdempotencyKeyTaken) return 'taken';
+      if (err instanceof HubError && !err.retriable) throw err;
       throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger is unavailable; try again', { retriable: true, cause: err });
     }
   }
@@ -578,9 +577,6 @@ export class MessageIntake {
         details: { msgId: doc.msgId, conversationId: doc.conversationId },
       });
     }
-    await this.query('markPublished', () =>
-      this.opts.db.processedEvent.createMany({ data: [{ stage: PUBLISHED_STAGE, eventId: doc.msgId }], skipDuplicates: true }),
-    ).catch((err) => this.log.warn('could not mark the message published; a replay republishes it (same event ids)', { msgId: doc.msgId, err: String(err) }));
   }
 
   private async query<T>(operation: string, work: () => Promise<T>): Promise<T> {

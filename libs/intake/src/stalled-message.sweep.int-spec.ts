@@ -10,8 +10,8 @@ import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
 import { configureLogging } from '@hub/observability';
 import { buildMsgHead, createMessage, createPasientlogistikk, generateSyntheticPersonId, hendelsekode, type Party } from '@hub/plo';
 import { PartyRegistry, readRegistrySeed, seedRegistry, type Principal } from '@hub/registry';
-import { MessageIntake, derivedUuid, newMsgId } from './message-intake.service.js';
-import { REPUBLISHED_STAGE, StalledMessageSweep } from './stalled-message.sweep.js';
+import { MessageIntake, REPUBLISHED_STAGE, derivedUuid, newMsgId } from './message-intake.service.js';
+import { StalledMessageSweep } from './stalled-message.sweep.js';
 
 // The outbox sweep against the real database and broker: a message recorded while its publish
 // failed is published again from the ledger (same event ids, same document); messages that moved
@@ -113,6 +113,16 @@ describe('StalledMessageSweep (real database and broker)', () => {
 
     // The republish is recent now: the next pass waits a whole grace period again.
     expect((await later.sweepOnce()).stalled).toBe(0);
+  });
+
+  it('republishes at once when the sender retries a request whose publish failed, and not on a later retry', async () => {
+    const msgId = newMsgId();
+    const body = Buffer.from(innlagtXml(msgId));
+    await expect(brokenIntake.submitXml(sthfPrincipal, body, `retry-${msgId}`)).rejects.toMatchObject({ code: 'INTAKE.PUBLISH_FAILED' });
+    await expect(intake.submitXml(sthfPrincipal, body, `retry-${msgId}`)).resolves.toMatchObject({ msgId, status: 'ACCEPTED' });
+    expect(await stagesOf(msgId)).toEqual(['accepted', 'intake-publish', REPUBLISHED_STAGE]);
+    await intake.submitXml(sthfPrincipal, body, `retry-${msgId}`);
+    expect(await stagesOf(msgId)).toEqual(['accepted', 'intake-publish', REPUBLISHED_STAGE]);
   });
 
   it('leaves alone a message that reached validation, however old', async () => {

@@ -3,13 +3,7 @@ import type { DocumentVault } from '@hub/documents';
 import { ACCEPTED_STAGE, EventOutcome, MessageLedger, type LedgerClient } from '@hub/ledger';
 import { getLogger } from '@hub/observability';
 import { republishedMessages } from './intake.metrics.js';
-import { PUBLISH_RETRY_STAGE, type MessageIntake, type RecordedMessage } from './message-intake.service.js';
-
-/** The trace stage the sweep appends when it re-publishes a message. */
-export const REPUBLISHED_STAGE = 'intake-republished';
-
-/** Stages intake itself writes: a trace with only these has not reached validation yet. */
-const INTAKE_STAGES = [ACCEPTED_STAGE, PUBLISH_RETRY_STAGE, REPUBLISHED_STAGE];
+import { INTAKE_STAGES, REPUBLISHED_STAGE, type MessageIntake, type RecordedMessage } from './message-intake.service.js';
 
 export interface StalledMessageSweepOptions {
   db: LedgerClient;
@@ -121,7 +115,7 @@ export class StalledMessageSweep {
       WHERE m.status = 'ACCEPTED'::message_status AND m.created_at < ${cutoff} AND m.created_at > ${horizon}
         AND NOT EXISTS (
           SELECT 1 FROM message_event e
-          WHERE e.msg_id = m.msg_id AND (e.stage <> ALL(${INTAKE_STAGES}::text[]) OR e.occurred_at >= ${cutoff}))
+          WHERE e.msg_id = m.msg_id AND (e.stage <> ALL(${[...INTAKE_STAGES]}::text[]) OR e.occurred_at >= ${cutoff}))
       ORDER BY m.created_at
       LIMIT ${this.opts.batch ?? DEFAULT_BATCH}`;
     const result: SweepResult = { stalled: rows.length, republished: 0, unpublishable: 0 };

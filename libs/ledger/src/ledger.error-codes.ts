@@ -6,6 +6,8 @@ export const LedgerErrorCodes = {
   UnknownMessage: 'LEDGER.UNKNOWN_MESSAGE',
   /** The database refused a statement for a reason retrying will not fix (a constraint). */
   Rejected: 'LEDGER.REJECTED',
+  /** recordAccepted: the sender's Idempotency-Key is already recorded (a concurrent request with the same key won). */
+  IdempotencyKeyTaken: 'LEDGER.IDEMPOTENCY_KEY_TAKEN',
   /** A person id that is not 11 digits. */
   InvalidPersonId: 'LEDGER.INVALID_PERSON_ID',
   /** The HMAC secret for patient keys is too short to be a secret. */

@@ -187,4 +187,32 @@ describe('MessageLedger against PostgreSQL', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await ledger.trace(message.msgId))?.events).toHaveLength(1);
   });
+
+  const sealed = { keyId: 'k1', iv: new Uint8Array(12).fill(1), authTag: new Uint8Array(16).fill(2), ciphertext: new Uint8Array([3, 4, 5]) };
+
+  it('records the document and the idempotency key in the same statement as the message', async () => {
+    const message = acceptedMessage({ document: sealed, idempotency: { senderHerId: 8142987, key: 'stay-1', requestHash: 'a'.repeat(64) } });
+    await expect(ledger.recordAccepted(message)).resolves.toBe(true);
+    const doc = await database.client.messageDocument.findUnique({ where: { msgId: message.msgId } });
+    expect(doc).toMatchObject({ keyId: 'k1' });
+    expect([...doc!.ciphertext]).toEqual([3, 4, 5]);
+    expect(await database.client.idempotencyKey.findUnique({ where: { senderHerId_key: { senderHerId: 8142987, key: 'stay-1' } } })).toMatchObject({ msgId: message.msgId, requestHash: 'a'.repeat(64) });
+  });
+
+  it('fails with LEDGER.IDEMPOTENCY_KEY_TAKEN and writes nothing when the key is already recorded for another message', async () => {
+    const idempotency = { senderHerId: 8142987, key: 'stay-2', requestHash: 'b'.repeat(64) };
+    await ledger.recordAccepted(acceptedMessage({ idempotency }));
+    const second = acceptedMessage({ document: sealed, idempotency });
+    await expect(ledger.recordAccepted(second)).rejects.toMatchObject({ code: LedgerErrorCodes.IdempotencyKeyTaken, retriable: false });
+    expect(await ledger.trace(second.msgId)).toBeNull();
+    expect(await database.client.messageDocument.count({ where: { msgId: second.msgId } })).toBe(0);
+  });
+
+  it('writes neither document nor key when the msgId is already recorded', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    await expect(ledger.recordAccepted({ ...message, document: sealed, idempotency: { senderHerId: 8142987, key: 'stay-3', requestHash: 'c'.repeat(64) } })).resolves.toBe(false);
+    expect(await database.client.messageDocument.count({ where: { msgId: message.msgId } })).toBe(0);
+    expect(await database.client.idempotencyKey.count({ where: { key: 'stay-3' } })).toBe(0);
+  });
 });

@@ -29,6 +29,21 @@ export interface AcceptedMessage {
   refToParent?: string | null;
   /** SHA-256 (hex) of the document as received, so a replayed MsgId with other content is refused. */
   contentHash?: string | null;
+  /** The document encrypted for storage (message_document: DocumentVault.seal), written with the row. */
+  document?: StoredDocument | null;
+  /**
+   * The sender's Idempotency-Key, written with the row. A key the sender already used makes the
+   * whole record fail with LEDGER.IDEMPOTENCY_KEY_TAKEN and nothing is written.
+   */
+  idempotency?: { senderHerId: number; key: string; requestHash: string } | null;
+}
+
+/** A document sealed for `message_document` (AES-256-GCM under a named document key). */
+export interface StoredDocument {
+  keyId: string;
+  iv: Uint8Array;
+  authTag: Uint8Array;
+  ciphertext: Uint8Array;
 }
 
 /** One stage's report about one message. */
@@ -107,9 +122,13 @@ export class MessageLedger {
     message.receiverHerIds.forEach((herId) => assertHerId(herId, 'receiverHerIds'));
     if (message.patientKey != null) assertPatientKey(message.patientKey);
 
-    // One statement (message + its `accepted` event): atomic on its own, one round trip.
-    // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first and then inserts nothing.
+    // One statement (message, its `accepted` event, document, idempotency key): atomic on its own,
+    // one round trip, no interactive transaction (intake's hot path). ON CONFLICT DO NOTHING on the
+    // message: a concurrent duplicate waits for the first and then inserts nothing. The key has no
+    // ON CONFLICT: a key already taken fails the whole statement (unique violation).
     const detail = message.detail ? JSON.stringify(maskEventDetail(message.detail)) : null;
+    const doc = message.document ?? null;
+    const idem = message.idempotency ?? null;
     try {
       const rows = await this.db.$queryRaw<{ msg_id: string }[]>`
         WITH inserted AS (
@@ -121,12 +140,29 @@ export class MessageLedger {
                   ${message.contentHash ?? null}, now())
           ON CONFLICT DO NOTHING
           RETURNING msg_id
+        ), document AS (
+          INSERT INTO message_document (msg_id, key_id, iv, auth_tag, ciphertext)
+          SELECT msg_id, ${doc?.keyId ?? null}, ${doc ? Buffer.from(doc.iv) : null}::bytea, ${doc ? Buffer.from(doc.authTag) : null}::bytea,
+                 ${doc ? Buffer.from(doc.ciphertext) : null}::bytea
+          FROM inserted WHERE ${doc !== null}
+          ON CONFLICT DO NOTHING
+        ), idempotency AS (
+          INSERT INTO idempotency_key (sender_her_id, key, request_hash, msg_id)
+          SELECT ${idem?.senderHerId ?? null}::int, ${idem?.key ?? null}, ${idem?.requestHash ?? null}, msg_id
+          FROM inserted WHERE ${idem !== null}
         )
         INSERT INTO message_event (msg_id, stage, outcome, detail)
         SELECT msg_id, ${ACCEPTED_STAGE}, ${EventOutcome.SUCCEEDED}::event_outcome, ${detail}::jsonb FROM inserted
         RETURNING msg_id::text AS msg_id`;
       return rows.length === 1;
     } catch (error) {
+      if (idem && isUniqueViolation(error, 'idempotency_key')) {
+        throw new HubError(LedgerErrorCodes.IdempotencyKeyTaken, 'this Idempotency-Key is already recorded for the sender', {
+          cause: error,
+          retriable: false,
+          metadata: { operation: 'recordAccepted' },
+        });
+      }
       throw classifyLedgerFailure(error, 'recordAccepted');
     }
   }
@@ -257,6 +293,17 @@ export class MessageLedger {
       throw classifyLedgerFailure(error, operation);
     }
   }
+}
+
+/**
+ * A unique violation on `table` as Prisma reports a raw statement's failure through the pg
+ * adapter (P2002, or P2010 with PostgreSQL's 23505), named by the table's primary key.
+ */
+function isUniqueViolation(error: unknown, table: string): boolean {
+  const e = error as { code?: string; meta?: Record<string, unknown>; message?: string };
+  const text = `${e?.message ?? ''} ${JSON.stringify(e?.meta ?? {})}`;
+  const unique = e?.code === 'P2002' || text.includes('23505') || /unique constraint/i.test(text);
+  return unique && text.includes(table);
 }
 
 /** What `appendEvent` and `claimAndAppend` require of an event before touching the database. */
