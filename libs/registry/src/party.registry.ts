@@ -64,7 +64,10 @@ export class PartyRegistry {
   /** Resolves a bearer token to who is calling, or null for an unknown or revoked token. */
   async authenticate(token: string): Promise<Principal | null> {
     if (!token) return null;
-    const cred = await this.db.partyCredential.findUnique({ where: { tokenHash: hashToken(token) } });
+    // A database that is away answers 503 (retry), not 500: the caller did nothing wrong.
+    const cred = await this.db.partyCredential.findUnique({ where: { tokenHash: hashToken(token) } }).catch((err: unknown) => {
+      throw new HubError(RegistryErrorCodes.Unavailable, 'the credential store is unavailable; try again', { cause: err, retriable: true });
+    });
     if (!cred || cred.revokedAt) return null;
     if (cred.role === 'OPERATOR') return { role: 'OPERATOR', credentialId: cred.id };
     if (cred.partyHerId === null) return null;
