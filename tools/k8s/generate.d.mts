@@ -10,10 +10,6 @@ export interface ServiceSpec {
   name: string;
   port: number;
   group?: string;
-  consumes: TopicDefinition[];
-  produces: TopicDefinition[];
-  inboxWriter?: boolean;
-  inboxDescriber?: boolean;
   talksTo?: string[];
 }
 export interface SimulatorSpec {
@@ -33,7 +29,7 @@ export const SERVICES: ServiceSpec[];
 export const SIMULATORS: SimulatorSpec[];
 export function readParties(): PartySeed[];
 export function allTopics(parties?: PartySeed[]): TopicDefinition[];
-export function serviceAcls(svc: ServiceSpec): Acl[];
+export function serviceAcls(svc: ServiceSpec, parties?: PartySeed[]): Acl[];
 export function adapterAcls(sim: SimulatorSpec, parties?: PartySeed[]): Acl[];
 export function generate(): Map<string, string>;
 export function drift(): string[];

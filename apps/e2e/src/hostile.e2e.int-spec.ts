@@ -299,13 +299,22 @@ describe('hostile input corpus (services as processes)', () => {
     expect(await t.db.idempotencyKey.count({ where: { key } })).toBe(0);
   });
 
-  it('dead-letters an oversized EPJ event with INTAKE.TOO_LARGE; one over the broker limit is refused to the producer', async () => {
+  it('dead-letters oversized EPJ events (600 kB, 2 MB) with INTAKE.TOO_LARGE, keeping the refused copy', async () => {
+    for (const size of [600 * 1024, 2 * MB]) {
+      const key = randomUUID();
+      await produceEpjEvent(JSON.stringify(epjEvent(key, { content: { padding: 'a'.repeat(size) } })));
+      const dead = await deadLettered(key);
+      expect(dead.headers['x-hub-error-code']).toBe('INTAKE.TOO_LARGE');
+      expect(await t.db.idempotencyKey.count({ where: { key } })).toBe(0);
+    }
+  });
+
+  it('dead-letters an EPJ event that names a municipality as sender with AUTH.FORBIDDEN_SENDER: only the hospital integration may write the topic', async () => {
     const key = randomUUID();
-    await produceEpjEvent(JSON.stringify(epjEvent(key, { content: { padding: 'a'.repeat(600 * 1024) } })));
+    await produceEpjEvent(JSON.stringify(epjEvent(key, { senderHerId: String(SKIEN + 1), receiverHerIds: [String(STHF + 1)] })));
     const dead = await deadLettered(key);
-    expect(dead.headers['x-hub-error-code']).toBe('INTAKE.TOO_LARGE');
+    expect(dead.headers['x-hub-error-code']).toBe('AUTH.FORBIDDEN_SENDER');
     expect(await t.db.idempotencyKey.count({ where: { key } })).toBe(0);
-    await expect(produceEpjEvent(JSON.stringify(epjEvent(randomUUID(), { content: { padding: 'a'.repeat(2 * MB) } })))).rejects.toThrow(/larger than|too large/i);
   });
 
   it('dead-letters an EPJ event with a fødselsnummer in a Kafka header with INTAKE.PERSON_ID_IN_HEADER, and does not copy the header', async () => {

@@ -4,7 +4,7 @@ import { Topics } from '@hub/contracts';
 import { AccessLog, AuthErrorCodes, canRead } from '@hub/api-auth';
 import type { DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
-import type { HubProducer, OutgoingRecord } from '@hub/kafka';
+import { HUB_PRINCIPALS, type AdapterPrincipal, type HubProducer, type OutgoingRecord } from '@hub/kafka';
 import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
@@ -54,6 +54,11 @@ export const REPUBLISHED_STAGE = 'intake-republished';
 /** Stages intake itself writes: a trace with only these has not reached validation yet. */
 export const INTAKE_STAGES: readonly string[] = [ACCEPTED_STAGE, PUBLISH_RETRY_STAGE, REPUBLISHED_STAGE];
 const IDEMPOTENCY_RETRIES = 2;
+
+/** The EPJ integrations the broker lets write the EPJ event topic (their EPJ system and party kind). */
+const EPJ_EVENT_WRITERS = HUB_PRINCIPALS.filter(
+  (p): p is AdapterPrincipal => p.kind === 'adapter' && (p.produces ?? []).some((t) => t.name === Topics.EpjEvents.name),
+);
 
 /** A party principal: the caller, or for the EPJ event topic the party owning the sender HER-id. */
 type PartyPrincipal = Extract<Principal, { role: 'PARTY' }>;
@@ -313,10 +318,20 @@ export class MessageIntake {
     return principal;
   }
 
-  /** EPJ event topic: the sender HER-id must belong to a registered party (clients are not per-party authenticated yet). */
+  /**
+   * EPJ event topic: the sender HER-id must belong to a registered party, and to a party whose EPJ
+   * integration may write the topic (HUB_PRINCIPALS: today only the hospital's DIPS integration).
+   * Kafka does not say who wrote a record, so this binds the event to the only writers the ACLs
+   * allow: that integration cannot send as a municipality.
+   */
   private async partyPrincipalOf(senderHerId: number): Promise<PartyPrincipal> {
     const party = await this.opts.registry.findByAnyHerId(senderHerId);
     if (!party) throw intakeError(IntakeErrorCodes.UnknownSender, `no party owns the sender HER-id ${senderHerId}`, { details: { senderHerId } });
+    if (!EPJ_EVENT_WRITERS.some((w) => w.epjSystem.toLowerCase() === party.epjSystem.toLowerCase() && (!w.partyKind || w.partyKind === party.kind))) {
+      throw intakeError(AuthErrorCodes.ForbiddenSender, 'the EPJ event topic carries events only from parties whose integration may write it; others use the API', {
+        details: { senderHerIds: [senderHerId] },
+      });
+    }
     return { role: 'PARTY', credentialId: 'kafka', partyHerId: party.herId, herIds: new Set(herIdsOf(party)) };
   }
 

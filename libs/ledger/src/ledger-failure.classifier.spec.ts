@@ -36,6 +36,17 @@ describe('classifyLedgerFailure', () => {
     expect(classifyLedgerFailure(adapterError('P2039', '22P02'), 'appendEvent')).toMatchObject({ code: LedgerErrorCodes.Rejected, retriable: false });
   });
 
+  // Shapes recorded against PostgreSQL 15 (a raw query while the server is down, a backend terminated mid-query).
+  it('makes a raw query against a database that is down (P2010, Code N/A, kind DatabaseNotReachable) retriable', () => {
+    const down = Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `Can't reach database server at 127.0.0.1:5499`"), {
+      code: 'P2010',
+      meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5499 } } },
+    });
+    expect(classifyLedgerFailure(down, 'claimAndAppend')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+    const closed = Object.assign(new Error('Raw query failed. Code: `N/A`. Message: `...`'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } });
+    expect(isTransientDatabaseFailure(closed)).toBe(true);
+  });
+
   it('passes a HubError through unchanged', () => {
     const original = new HubError(LedgerErrorCodes.UnknownMessage, 'unknown');
     expect(classifyLedgerFailure(original, 'appendEvent')).toBe(original);

@@ -11,18 +11,31 @@ import { LedgerErrorCodes } from './ledger.error-codes.js';
 const TRANSIENT_P2 = new Set(['P2024', 'P2028', 'P2034', 'P2037']);
 
 /**
- * P2039 ("Database error") and P2010 ("Raw query failed") wrap whatever PostgreSQL answered, so
- * its SQLSTATE decides. Transient classes: 08 connection exception, 40 transaction rollback
- * (serialization failure, deadlock), 53 insufficient resources (too many connections, out of
- * memory or disk), 57 operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
- * "the database system is starting up": what every service saw while the chaos run restarted the
- * database, and what receipt-tracker then dead-lettered as a refusal), 58 system error (I/O).
+ * P2039 ("Database error") and P2010 ("Raw query failed") wrap whatever the pg adapter reported.
+ * A failure of the connection, not of the statement (the adapter's kind ConnectionClosed,
+ * SocketTimeout, DatabaseNotReachable, TooManyConnections, TransactionWriteConflict, or no
+ * SQLSTATE at all) is transient: a raw query against a database that is down comes out as P2010
+ * "Code: N/A" with kind DatabaseNotReachable, where the same failure of an ORM query is P1001 —
+ * the chaos run's database restart made every stage's claimAndAppend dead-letter its event as a
+ * refusal until this was handled. With a SQLSTATE, its class decides: transient are 08 connection
+ * exception, 40 transaction rollback (serialization failure, deadlock), 53 insufficient resources,
+ * 57 operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 "the database
+ * system is starting up") and 58 system error (I/O); anything else (23 constraint, 22 data, 42
+ * syntax or privilege) is the statement's fault.
  */
+const WRAPPED_DRIVER_ERRORS = new Set(['P2010', 'P2039']);
+const TRANSIENT_ADAPTER_KINDS = new Set(['ConnectionClosed', 'SocketTimeout', 'DatabaseNotReachable', 'TooManyConnections', 'TransactionWriteConflict']);
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+
+interface WrappedDriverError {
+  code?: unknown;
+  message?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
+}
 
 /** PostgreSQL's SQLSTATE of a Prisma driver-adapter error (P2039/P2010), when it carries one. */
 export function sqlStateOf(error: unknown): string | undefined {
-  const e = error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } }; message?: unknown };
+  const e = error as WrappedDriverError | null;
   const original = e?.meta?.driverAdapterError?.cause?.originalCode;
   if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
   const match = typeof e?.message === 'string' ? /Code: `([0-9A-Z]{5})`/.exec(e.message) : null;
@@ -30,17 +43,20 @@ export function sqlStateOf(error: unknown): string | undefined {
 }
 
 /**
- * True when retrying the same statement later can succeed: a Prisma refusal that is the database
- * being busy or away (TRANSIENT_P2, or a wrapped SQLSTATE of a transient class), or anything
- * without a P2 code (connection refused or reset, pool closed). False for a P2 refusal of the
- * statement itself (a constraint, a bad value), which no retry changes.
+ * True when retrying the same statement later can succeed: anything without a P2 code (connection
+ * refused or reset, P1001 unreachable, pool closed), a transient P2 code (TRANSIENT_P2), or a
+ * wrapped driver error (P2010/P2039) that is the connection's or a transient SQLSTATE's. False for
+ * a refusal of the statement itself (a constraint, a bad value), which no retry changes.
  */
 export function isTransientDatabaseFailure(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
   if (!code?.startsWith('P2')) return true;
   if (TRANSIENT_P2.has(code)) return true;
+  if (!WRAPPED_DRIVER_ERRORS.has(code)) return false;
+  const kind = (error as WrappedDriverError).meta?.driverAdapterError?.cause?.kind;
+  if (typeof kind === 'string' && TRANSIENT_ADAPTER_KINDS.has(kind)) return true;
   const state = sqlStateOf(error);
-  return state !== undefined && TRANSIENT_SQLSTATE_CLASSES.has(state.slice(0, 2));
+  return state === undefined || TRANSIENT_SQLSTATE_CLASSES.has(state.slice(0, 2));
 }
 
 /**

@@ -8,17 +8,18 @@ import { MessageIntake } from '../message-intake.service.js';
 import { assertNoPersonIdInHeaders } from '../person-id.headers.js';
 
 /**
- * Largest EPJ event taken from the topic, bytes of its JSON. Half the broker's default message
- * limit (1 MB): a refused event is dead-lettered with its value and a dozen headers, and that copy
- * must still fit on the dead-letter topic, or the refusal itself would fail and block the partition.
+ * Largest EPJ event taken from the topic, bytes of its JSON: an event is a few kB of structured
+ * content (the documents are built here), so anything near this is a mistake or an attack. Far
+ * below the topics' record limit (MAX_RECORD_BYTES), so a refused event still fits on the
+ * dead-letter topic with its headers and the refusal cannot block the partition.
  */
 export const EPJ_EVENT_MAX_BYTES = 512 * 1024;
 
 /**
  * The consumer of `hub.epj-events.v1`: the same JSON events as `POST /v1/messages`, with the
  * same handling and idempotency (key = the event's idempotencyKey). The sender HER-id must
- * belong to a registered party; Kafka clients are not authenticated per party yet (issue 7
- * adds SASL and ACLs). Bad input is a non-retriable HubError (→ dead-letter topic with its
+ * belong to a registered party whose EPJ integration the broker lets write this topic (see
+ * MessageIntake.partyPrincipalOf). Bad input is a non-retriable HubError (→ dead-letter topic with its
  * code); ledger or broker trouble is retriable (→ retried, the offset stays).
  *
  * A factory so a test can point the handler at a fresh topic; the service uses the catalogue's.
