@@ -252,6 +252,10 @@ describe('hostile input corpus (services as processes)', () => {
       expect(await t.db.message.count({ where: { msgId } })).toBe(0);
     }
     await expectAudited('INTAKE.PERSON_ID_IN_HEADER', since, [fnr]);
+    // Reads too: every intake route checks its headers (PersonIdHeaderGuard).
+    const read = await fetch(`${t.url('intake')}/v1/messages/${randomUUID()}`, { headers: { authorization: `Bearer ${token(STHF)}`, 'x-patient-id': fnr } });
+    expect(read.status).toBe(400);
+    expect(await read.json()).toMatchObject({ code: 'INTAKE.PERSON_ID_IN_HEADER', details: { header: 'x-patient-id' } });
     expect(await tablesContaining(t.db, fnr)).toEqual([]);
   });
 

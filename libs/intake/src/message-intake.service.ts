@@ -64,7 +64,7 @@ const EPJ_EVENT_WRITERS = HUB_PRINCIPALS.filter(
 type PartyPrincipal = Extract<Principal, { role: 'PARTY' }>;
 
 /** A document ready to record: its header facts, the XML, and the hashes that make it idempotent. */
-interface Prepared {
+export interface Prepared {
   msgId: string;
   conversationId: string;
   msgType: string;
@@ -84,20 +84,11 @@ interface Prepared {
 }
 
 /** A recorded message as the outbox sweep rebuilds it from the ledger and the stored document. */
-export interface RecordedMessage {
-  msgId: string;
-  conversationId: string;
-  msgType: string;
-  version: string;
-  senderHerId: number;
-  receiverHerIds: number[];
-  kind: 'MsgHead' | 'AppRec';
-  originalMsgId?: string;
+export type RecordedMessage = Pick<Prepared, 'msgId' | 'conversationId' | 'msgType' | 'version' | 'senderHerId' | 'receiverHerIds' | 'kind' | 'originalMsgId' | 'xml'> & {
   source: IntakeSource;
   /** When intake recorded it: the events' occurredAt, as on the first publish. */
   acceptedAt: Date;
-  xml: string;
-}
+};
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 

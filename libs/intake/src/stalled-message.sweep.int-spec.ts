@@ -8,7 +8,7 @@ import { freshTopic, readRecords, testKafka } from '@hub/kafka/testing';
 import { EventOutcome, MessageLedger, PatientKeyHasher } from '@hub/ledger';
 import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
 import { configureLogging } from '@hub/observability';
-import { buildMsgHead, createMessage, createPasientlogistikk, generateSyntheticPersonId, hendelsekode, type Party } from '@hub/plo';
+import { buildAppRec, buildMsgHead, createMessage, createPasientlogistikk, generateSyntheticPersonId, hendelsekode, type Party } from '@hub/plo';
 import { PartyRegistry, readRegistrySeed, seedRegistry, type Principal } from '@hub/registry';
 import { MessageIntake, REPUBLISHED_STAGE, derivedUuid, newMsgId } from './message-intake.service.js';
 import { StalledMessageSweep } from './stalled-message.sweep.js';
@@ -36,17 +36,18 @@ function innlagtXml(msgId: string): string {
   );
 }
 
+/** A positive AppRec from Skien to the hospital, built with the project's AppRec builder. */
 function appRecXml(id: string, originalMsgId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<AppRec xmlns="http://www.kith.no/xmlstds/apprec/2012-02-15">
-  <MsgType V="APPREC" DN="Applikasjonskvittering"/><MIGversion>v1.1 2012-02-15</MIGversion><GenDate>2026-03-01T11:00:00</GenDate><Id>${id}</Id>
-  <Sender><Role V="PRIM" DN="Primærmottaker"/><HCP><Inst><Name>Skien kommune</Name><Id>9100100</Id><TypeId V="HER" DN="HER-id"/>
-    <Dept><Name>Sykepleietjenesten</Name><Id>9100101</Id><TypeId V="HER" DN="HER-id"/></Dept></Inst></HCP></Sender>
-  <Receiver><Role V="AVS" DN="Avsender"/><HCP><Inst><Name>Sykehuset Telemark HF</Name><Id>9100000</Id><TypeId V="HER" DN="HER-id"/>
-    <Dept><Name>PLO innleggelse somatikk</Name><Id>9100001</Id><TypeId V="HER" DN="HER-id"/></Dept></Inst></HCP></Receiver>
-  <Status V="1" DN="OK"/>
-  <OriginalMsgId><MsgType V="LOG_INNLAGT" DN="Melding om innlagt pasient"/><IssueDate>2026-03-01T10:05:00</IssueDate><Id>${originalMsgId}</Id></OriginalMsgId>
-</AppRec>`;
+  const HER = { v: 'HER', dn: 'HER-id' };
+  const inst = (name: string, herId: number, dept: string, deptHerId: number) => ({
+    name, id: String(herId), typeId: HER, additionalIds: [], depts: [{ name: dept, id: String(deptHerId), typeId: HER, additionalIds: [] }], hcPersons: [],
+  });
+  return buildAppRec({
+    version: '1.1', migVersion: 'v1.1 2012-02-15', genDate: '2026-03-01T11:00:00', id, status: { v: '1', dn: 'OK' }, errors: [],
+    sender: { role: { v: 'PRIM', dn: 'Primærmottaker' }, inst: inst('Skien kommune', 9100100, 'Sykepleietjenesten', 9100101) },
+    receiver: { role: { v: 'AVS', dn: 'Avsender' }, inst: inst('Sykehuset Telemark HF', 9100000, 'PLO innleggelse somatikk', 9100001) },
+    originalMsgId: { msgType: { v: 'LOG_INNLAGT', dn: 'Melding om innlagt pasient' }, issueDate: '2026-03-01T10:05:00', id: originalMsgId },
+  });
 }
 
 describe('StalledMessageSweep (real database and broker)', () => {

@@ -8,12 +8,13 @@ import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard }
 import type { Principal } from '@hub/registry';
 import { HTTP_STATUS_OF } from '../intake.errors.js';
 import { ErrorDto } from './intake.dto.js';
+import { PersonIdHeaderGuard } from './person-id-header.guard.js';
 
 /** `GET /v1/messages/{msgId}/document.pdf`: the manual-fallback printout (docs/manual-fallback.md). */
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'AUTH.MISSING or AUTH.INVALID' })
-@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseGuards(BearerAuthGuard, RateLimitGuard, PersonIdHeaderGuard)
 @UseFilters(HubErrorHttpFilter)
 @Controller('v1')
 export class MessageDocumentController {

@@ -8,9 +8,9 @@ import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard }
 import type { Principal } from '@hub/registry';
 import { IntakeErrorCodes, intakeError } from '../intake.errors.js';
 import { MessageIntake, type IntakeReceipt } from '../message-intake.service.js';
-import { assertNoPersonIdInHeaders } from '../person-id.headers.js';
 import { AcceptedDto, ConversationDto, EpjMessageEventDto, ErrorDto, MessageTraceDto } from './intake.dto.js';
 import { RequestBodyGuard, isJsonType, isXmlType, type BodyCarrier } from './request-body.reader.js';
+import { PersonIdHeaderGuard } from './person-id-header.guard.js';
 
 /** `POST /v1/messages`, `GET /v1/messages/{msgId}`, `GET /v1/conversations/{id}`. */
 @ApiTags('messages')
@@ -18,7 +18,7 @@ import { RequestBodyGuard, isJsonType, isXmlType, type BodyCarrier } from './req
 @ApiExtraModels(EpjMessageEventDto)
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'AUTH.MISSING or AUTH.INVALID' })
 @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'AUTH.RATE_LIMITED: over the per-party rate limit; Retry-After says when to try again' })
-@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseGuards(BearerAuthGuard, RateLimitGuard, PersonIdHeaderGuard)
 @UseFilters(HubErrorHttpFilter)
 @Controller('v1')
 export class MessagesController {
@@ -60,9 +60,7 @@ export class MessagesController {
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Body() body: unknown,
-    @Headers() headers: Record<string, string | string[] | undefined>,
   ): Promise<IntakeReceipt> {
-    assertNoPersonIdInHeaders(headers);
     if (isXmlType(contentType)) return this.intake.submitXml(principal, req.rawBody ?? Buffer.alloc(0), idempotencyKey, 'rest');
     if (isJsonType(contentType)) return this.intake.submitEvent(principal, body, idempotencyKey, 'rest');
     throw intakeError(IntakeErrorCodes.UnsupportedMediaType, 'send application/xml (MsgHead or AppRec) or application/json (an EPJ event)', {

@@ -4,6 +4,7 @@ import { BearerAuthGuard, HubErrorHttpFilter, RateLimitGuard } from '@hub/api-au
 import { PartyRegistry, type PartyRecord } from '@hub/registry';
 import { IntakeErrorCodes, intakeError } from '../intake.errors.js';
 import { ErrorDto, PartyDto } from './intake.dto.js';
+import { PersonIdHeaderGuard } from './person-id-header.guard.js';
 
 /** Registry data any authenticated caller may read: no credentials, no webhook URL (it may hold a secret). */
 export function publicParty(p: PartyRecord) {
@@ -28,7 +29,7 @@ export function publicParty(p: PartyRecord) {
 @ApiTags('parties')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto })
-@UseGuards(BearerAuthGuard, RateLimitGuard)
+@UseGuards(BearerAuthGuard, RateLimitGuard, PersonIdHeaderGuard)
 @UseFilters(HubErrorHttpFilter)
 @Controller('v1/parties')
 export class PartiesController {
