@@ -5,6 +5,10 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
 import { kafkaLogCreator } from '@hub/observability';
+import { patchKafkajsIdleSpin } from './kafkajs-idle.patch.js';
+
+// Before any client exists: every connection's request queue gets the fixed method.
+patchKafkajsIdleSpin();
 
 export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer };
 /** kafkajs' config resource types (topic, broker) for describeConfigs/alterConfigs. */
