@@ -93,7 +93,9 @@ describe('intake API (in-process app, real broker and database)', () => {
       { logger: new NestLoggerAdapter() },
     );
     const server = new HubKafkaServer({ kafka, producer: app.get(HubProducer), groupId: freshGroup('intake'), knownTopics: [epjEvents], produces: [accepted, appRecs] });
-    app.connectMicroservice({ strategy: server }, { inheritAppConfig: true }).useGlobalFilters(new HubEventExceptionFilter());
+    // Deferred, as the service host does: Nest ignores filters added to an initialised microservice,
+    // and without HubEventExceptionFilter a refusal would reach the dead-letter topic as HUB.UNHANDLED.
+    app.connectMicroservice({ strategy: server }, { inheritAppConfig: true, deferInitialization: true }).useGlobalFilters(new HubEventExceptionFilter());
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -268,6 +270,21 @@ describe('intake API (in-process app, real broker and database)', () => {
       const records = await recordsUpTo(accepted.name, sentinelMsgId);
       expect(withMsgId(records, first!.msgId)).toHaveLength(1);
       expect(JSON.parse(withMsgId(records, first!.msgId)[0].value)).toMatchObject({ source: 'kafka' });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('dead-letters an EPJ event that names a municipality as sender with AUTH.FORBIDDEN_SENDER (only the hospital integration may write the topic)', async () => {
+    const producer = new HubProducer(kafka, 'intake-int-epj-forged');
+    try {
+      await producer.connect();
+      const forged = innlagtEvent({ senderHerId: '9100101', receiverHerIds: ['9100001'] });
+      await producer.publish(epjEvents, forged);
+      const [dead] = await readRecords(kafka, epjEvents.deadLetter, 1, 30000);
+      expect(JSON.parse(dead.value)).toMatchObject({ idempotencyKey: forged.idempotencyKey });
+      expect(dead.headers['x-hub-error-code']).toBe('AUTH.FORBIDDEN_SENDER');
+      expect(await db.client.idempotencyKey.count({ where: { key: forged.idempotencyKey } })).toBe(0);
     } finally {
       await producer.disconnect();
     }
