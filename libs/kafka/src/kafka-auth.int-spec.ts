@@ -1,15 +1,17 @@
 /**
- * Authentication and ACLs against the real broker (docs/kafka.md "Authentication and ACLs"): the
- * principals and ACLs tools/hub/setup.mjs gives the hub, in this file's topic namespace. Runs when
- * the broker requires SASL (the project's broker formatted since SASL; the test setup then exports
- * the super user's settings); on a PLAINTEXT broker there is nothing to refuse, and it says so.
+ * Authentication and ACLs against a real SASL/SCRAM broker (docs/kafka.md "Authentication and
+ * ACLs"): the principals and ACLs tools/hub/setup.mjs gives the hub, in this file's topic
+ * namespace. The project's default broker is PLAINTEXT, so unless the test broker already requires
+ * SASL this file starts its own (a second instance of tools/kafka/kafka.cjs with its own folder
+ * and ports, formatted with SCRAM) and stops it at the end: the ACLs are tested in every CI run.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { InboxTopic, Topics } from '@hub/contracts';
 import { createKafka, type Kafka, type KafkaSasl } from './kafka.adapter.js';
-import { testBrokers, testKafka, testSasl, freshGroup, readRecords } from './testing.js';
+import { testBrokers, testSasl, freshGroup, readRecords } from './testing.js';
 import { ensureTopics } from './topic.admin.js';
 import { physicalName, topicPrefix } from './topic.namespace.js';
 // The hub's own provisioning (a plain script outside the libs), so the test checks what the hub gets.
@@ -20,7 +22,20 @@ const SKIEN = '9100100'; // Gerica
 const PORSGRUNN = '9100110'; // Profil
 const TIMEOUT_MS = 90_000;
 
-const admin = testSasl();
+/** This file's own SASL broker, when the test broker is PLAINTEXT (ports clear of 9092 and the chaos/bench brokers). */
+const OWN_BROKER = { dir: path.join('.data', 'kafka-auth-spec'), port: 9492 };
+const kafkaTool = (command: 'start' | 'stop') =>
+  execFileSync(process.execPath, [path.join(root, 'tools/kafka/kafka.cjs'), command], {
+    cwd: root,
+    // KAFKA_BROKERS emptied: the tool would otherwise use the test broker instead of starting one.
+    env: { ...process.env, KAFKA_BROKERS: '', HUB_KAFKA_DIR: OWN_BROKER.dir, HUB_KAFKA_PORT: String(OWN_BROKER.port), HUB_KAFKA_SASL: '1' },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+const ownBroker = testSasl() === undefined;
+let brokers: string[] = testBrokers();
+let admin: KafkaSasl | undefined = testSasl();
+const superUser = (): Kafka => createKafka({ brokers, clientId: 'auth-spec-admin', sasl: admin });
 const parties = JSON.parse(readFileSync(path.join(root, 'infra/partners/telemark.json'), 'utf8')).parties as Array<{ herId: number; epjSystem: string; kind: string }>;
 
 /** The type of a kafkajs error (it sits on the error or, after retries, on its cause). */
@@ -38,18 +53,14 @@ async function failure(work: () => Promise<unknown>): Promise<string | undefined
   return 'no error';
 }
 
-if (!admin) {
-  console.warn('kafka-auth.int-spec: the broker does not require SASL (storage formatted before it); nothing to test. See docs/kafka.md.');
-}
-
-(admin ? describe : describe.skip)('Kafka authentication and ACLs (SASL/SCRAM)', () => {
+describe('Kafka authentication and ACLs (SASL/SCRAM)', () => {
   const clients: Array<{ disconnect(): Promise<void> }> = [];
   let principals: Record<string, { username: string; passwordFile: string }>;
   const loginOf = (name: string): KafkaSasl => {
     const p = principals[name]!;
     return { mechanism: 'scram-sha-512', username: p.username, password: readFileSync(p.passwordFile, 'utf8').trim() };
   };
-  const as = (name: string): Kafka => createKafka({ brokers: testBrokers(), clientId: `auth-spec-${name}`, sasl: loginOf(name) });
+  const as = (name: string): Kafka => createKafka({ brokers, clientId: `auth-spec-${name}`, sasl: loginOf(name) });
   /**
    * Joins `groupId` as `name` and returns the broker's refusal. kafkajs reports a refused
    * FindCoordinator only as "coordinator not found", so the broker's own error is taken from the
@@ -58,7 +69,7 @@ if (!admin) {
   const joinRefusal = async (name: string, groupId: string, topic: string): Promise<string[]> => {
     const errors: string[] = [];
     const kafka = new kafkajs.Kafka({
-      brokers: testBrokers(),
+      brokers,
       clientId: `auth-spec-${name}-join`,
       sasl: loginOf(name),
       retry: { retries: 0 },
@@ -81,16 +92,22 @@ if (!admin) {
   };
   /** A client that gives up at once: refusals are what these tests expect. */
   const bare = (sasl?: KafkaSasl) =>
-    new kafkajs.Kafka({ brokers: testBrokers(), clientId: 'auth-spec-bare', sasl, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 });
+    new kafkajs.Kafka({ brokers, clientId: 'auth-spec-bare', sasl, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 });
 
   beforeAll(async () => {
-    principals = await ensureKafkaPrincipals({ brokers: testBrokers().join(','), sasl: admin!, topicPrefix: topicPrefix(), parties });
-    await ensureTopics(testKafka(), [Topics.MessagesAccepted, Topics.MessagesValidated, InboxTopic.definitionFor(SKIEN), InboxTopic.definitionFor(PORSGRUNN)]);
-  }, TIMEOUT_MS);
+    if (ownBroker) {
+      kafkaTool('start');
+      brokers = [`127.0.0.1:${OWN_BROKER.port}`];
+      admin = { mechanism: 'scram-sha-512', username: 'admin', password: readFileSync(path.join(root, OWN_BROKER.dir, 'admin.secret'), 'utf8').trim() };
+    }
+    principals = await ensureKafkaPrincipals({ brokers: brokers.join(','), sasl: admin!, topicPrefix: topicPrefix(), parties });
+    await ensureTopics(superUser(), [Topics.MessagesAccepted, Topics.MessagesValidated, InboxTopic.definitionFor(SKIEN), InboxTopic.definitionFor(PORSGRUNN)]);
+  }, 4 * TIMEOUT_MS);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.disconnect().catch(() => undefined)));
-  });
+    if (ownBroker) kafkaTool('stop');
+  }, TIMEOUT_MS);
 
   it('refuses a client without credentials', async () => {
     const client = track(bare().admin());
@@ -150,7 +167,7 @@ if (!admin) {
 
   it('lets a service do its job (validation: read accepted, write validated) and nothing more', async () => {
     const kafka = as('validation');
-    const producer = track(testKafka().producer({ allowAutoTopicCreation: false }));
+    const producer = track(superUser().producer({ allowAutoTopicCreation: false }));
     await producer.connect();
     await producer.send({ topic: physicalName(Topics.MessagesAccepted.name), messages: [{ key: 'conv-1', value: '{"accepted":1}' }] });
 
@@ -172,7 +189,7 @@ if (!admin) {
     const out = track(kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
     await out.connect();
     await out.send({ topic: physicalName(Topics.MessagesValidated.name), messages: [{ key: 'conv-1', value: '{"validated":1}' }] });
-    const [record] = await readRecords(testKafka(), Topics.MessagesValidated.name, 1);
+    const [record] = await readRecords(superUser(), Topics.MessagesValidated.name, 1);
     expect(record?.value).toBe('{"validated":1}');
 
     const refused = track(kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } }));
