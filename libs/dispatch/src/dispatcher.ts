@@ -4,7 +4,7 @@ import {
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient } from '@hub/ledger';
+import { EventOutcome, MessageLedger, MessageStatus, isTransientDatabaseFailure, type LedgerClient } from '@hub/ledger';
 import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
@@ -241,9 +241,12 @@ export class Dispatcher {
       return await this.deps.db.$transaction((tx) => work(tx, new MessageLedger(tx)), { timeout: this.opts.transactionTimeoutMs });
     } catch (err) {
       if (err instanceof HubError) throw err;
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-      // P2xxx: the database refused the statement (a constraint); retrying will not help.
-      if (code.startsWith('P2') && code !== 'P2028') throw new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
+      // The ledger's one rule: a refusal of the statement is permanent; a database that is busy,
+      // restarting or away (pool/transaction timeouts, a raw statement's lost connection) is retried.
+      if (!isTransientDatabaseFailure(err)) {
+        const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+        throw new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
+      }
       throw new HubError(HubErrorCodes.DependencyUnavailable, `database unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
     }
   }
