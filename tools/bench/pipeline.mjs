@@ -27,7 +27,7 @@ import { measureKafkaLimit } from './lib/kafka-limit.mjs';
 import { messageFactory } from './lib/messages.mjs';
 import { SEED_FILE, readSeed, roles, syntheticSeed, writeSeed } from './lib/parties.mjs';
 import { ProcessSampler, cpuDelta, listenerPids, postgresBackends } from './lib/proc.mjs';
-import { bucketed, fig, latencies, markdownTable, percentile, table } from './lib/stats.mjs';
+import { bucketed, fig, latencies, markdownTable, percentile, rateInWindow, table } from './lib/stats.mjs';
 import { renderChart } from './lib/png-plot.mjs';
 import { summariseProfiles } from './lib/cpu-profile.mjs';
 
@@ -66,6 +66,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The project's broker, started here when none runs (as npm start does) and then stopped at the
 // end; KAFKA_BROKERS names another cluster, which is never started or stopped.
 const kafkaTool = process.env.KAFKA_BROKERS ? undefined : createRequire(import.meta.url)('../kafka/kafka.cjs');
+const { dropDatabase } = createRequire(import.meta.url)('../db/migrate.cjs');
 const ownBroker = kafkaTool ? await kafkaTool.start({ log: say }) : undefined;
 if (ownBroker) process.env.KAFKA_BROKERS = ownBroker.brokers;
 const releaseBroker = async () => {
@@ -76,17 +77,11 @@ const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@
 
 // --------------------------------------------------------------------------- database helpers
 
+/** The URL of a benchmark database, dropped if it exists (the hub's setup creates and migrates it). */
 async function freshDatabase(name) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
+  await dropDatabase(u.toString());
   return u.toString();
 }
 
@@ -145,7 +140,6 @@ async function startBenchHub({ name, seedFile, parties }) {
   const t0 = Date.now();
   const hub = await startHub({
     portBase: 5200,
-    quietServices: !args.verbose,
     // Each service's warnings and errors, for a look after the run.
     logDir: path.join(benchDir, 'logs', `${runId}-${parties}`),
     // A shared 2-core machine may need minutes to boot ten Node processes.
@@ -178,7 +172,7 @@ async function startBenchHub({ name, seedFile, parties }) {
 async function stopBenchHub(h) {
   h.pids();
   const pidToService = { ...h.names };
-  const exits = h.hub.exits?.() ?? {};
+  const exits = h.hub.exits();
   const restarted = Object.entries(exits).filter(([, n]) => n > 0);
   if (restarted.length) say(`note: service processes exited during the run: ${restarted.map(([s, n]) => `${s}×${n}`).join(', ')}`);
   await h.db.end().catch(() => undefined);
@@ -278,7 +272,7 @@ async function closedLoop(h, sampler, { name, factory, warm, seconds, window, co
       if (t.status === 'OK') ok++;
     }
   }
-  const stageRate = (stage) => [...times.values()].filter((t) => t[stage] >= w0 && t[stage] < w1).length / ((w1 - w0) / 1000);
+  const stageRate = (stage) => rateInWindow([...times.values()].map((t) => t[stage]), w0, w1);
   const rate = inWindow / ((w1 - w0) / 1000);
   const cpu = cpuDelta(cpu0, cpu1);
   const cpuMsPerMsg = Object.fromEntries(Object.entries(cpu).map(([k, s]) => [k, inWindow ? (s * 1000) / inWindow : Number.NaN]));
@@ -577,7 +571,7 @@ function report(r) {
   ].join('\n');
   const mdFile = toDocs ? path.join(root, 'docs/benchmarks.md') : path.join(benchDir, 'last', 'results.md');
   writeResults(mdFile, md);
-  writeFileSync(path.join(benchDir, `results-${r.runId}.json`), JSON.stringify({ ...r, points: undefined }, null, 2));
+  writeFileSync(path.join(benchDir, `results-${r.runId}.json`), JSON.stringify(r, null, 2));
   say('');
   say(`plot: ${path.relative(root, pngFile)}; results: ${path.relative(root, mdFile)}; raw: .data/bench/results-${r.runId}.json`);
   say(`bench: e2e_msgs_per_s=${fig(e2e)} p50_ms=${fig(r.latency?.p50, 0)} p99_ms=${fig(r.latency?.p99, 0)} limit_msgs_per_s=${fig(limit)} ratio=${fig(ratio, 2)} rss_mb_max=${fig(rssMaxMb, 0)}`);

@@ -9,13 +9,11 @@ export interface Acl {
 export interface ServiceSpec {
   name: string;
   port: number;
-  group?: string;
   talksTo?: string[];
 }
 export interface SimulatorSpec {
   name: string;
   port: number;
-  group: string;
   epjSystem: string;
 }
 export interface PartySeed {
@@ -29,7 +27,6 @@ export const SERVICES: ServiceSpec[];
 export const SIMULATORS: SimulatorSpec[];
 export function readParties(): PartySeed[];
 export function allTopics(parties?: PartySeed[]): TopicDefinition[];
-export function serviceAcls(svc: ServiceSpec, parties?: PartySeed[]): Acl[];
-export function adapterAcls(sim: SimulatorSpec, parties?: PartySeed[]): Acl[];
+export function kafkaUserAcls(spec: ServiceSpec | SimulatorSpec, parties?: PartySeed[]): Acl[];
 export function generate(): Map<string, string>;
 export function drift(): string[];

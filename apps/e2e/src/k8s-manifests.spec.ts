@@ -6,11 +6,11 @@
  * schemas (@kubernetes-models/strimzi-kafka-operator, @kubernetes-models/prometheus-operator).
  */
 import { execFileSync } from 'node:child_process';
-import { InboxTopic } from '@hub/contracts';
+import { InboxTopic, Topics } from '@hub/contracts';
 import * as yaml from 'js-yaml';
 // The generator is a plain script beside the hub launcher (it runs from compiled output).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { SERVICES, SIMULATORS, adapterAcls, allTopics, drift, readParties, root, serviceAcls } from '../../../tools/k8s/generate.mjs';
+import { SERVICES, SIMULATORS, allTopics, drift, kafkaUserAcls, readParties, root } from '../../../tools/k8s/generate.mjs';
 
 interface K8sObject {
   apiVersion: string;
@@ -56,7 +56,7 @@ describe('k8s manifests generated from their sources', () => {
   it('give each EPJ adapter read access to its own parties\' inboxes only, and no write but their dead letters (the hospital also its event topic)', () => {
     const parties = readParties();
     for (const sim of SIMULATORS) {
-      const acls = adapterAcls(sim, parties);
+      const acls = kafkaUserAcls(sim, parties);
       const own = new Set(parties.filter((p) => p.epjSystem === sim.epjSystem).map((p) => InboxTopic.nameFor(String(p.herId))));
       expect(own.size).toBeGreaterThan(0);
       const topicAcls = acls.filter((a) => a.resource.type === 'topic');
@@ -65,12 +65,12 @@ describe('k8s manifests generated from their sources', () => {
       expect(new Set(read)).toEqual(own);
       const written = topicAcls.filter((a) => a.operations.includes('Write')).map((a) => a.resource.name);
       // The hospital's integration may also hand events to intake over Kafka (HUB_PRINCIPALS).
-      const extra = sim.name === 'hospital-epj' ? ['hub.epj-events.v1'] : [];
+      const extra = sim.name === 'hospital-epj' ? [Topics.EpjEvents.name] : [];
       expect(new Set(written)).toEqual(new Set([...[...own].map((t) => `${t}.dlq`), ...extra]));
     }
     // No hub service reads an inbox's records; only dispatch writes inboxes.
     for (const svc of SERVICES) {
-      const inboxAcls = serviceAcls(svc).filter((a) => a.resource.type === 'topic' && a.resource.name.startsWith(InboxTopic.prefix));
+      const inboxAcls = kafkaUserAcls(svc).filter((a) => a.resource.type === 'topic' && a.resource.name.startsWith(InboxTopic.prefix));
       expect({ svc: svc.name, reads: inboxAcls.some((a) => a.operations.includes('Read')) }).toEqual({ svc: svc.name, reads: false });
       expect({ svc: svc.name, writes: inboxAcls.some((a) => a.operations.includes('Write')) }).toEqual({ svc: svc.name, writes: svc.name === 'dispatch' });
     }

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppRecSubmitted, EpjMessageEvent, IntakeSource, MessageAccepted, TopicDefinition } from '@hub/contracts';
 import { Topics } from '@hub/contracts';
-import { AccessLog, AuthErrorCodes, canRead } from '@hub/api-auth';
+import { AccessLog, AuthErrorCodes, canRead, httpErrorOf } from '@hub/api-auth';
 import type { DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
 import { HUB_PRINCIPALS, type AdapterPrincipal, type HubProducer, type OutgoingRecord } from '@hub/kafka';
-import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, type LedgerClient, type PatientKeyHasher } from '@hub/ledger';
+import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, type LedgerClient, type LedgerJsonObject, type PatientKeyHasher } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
 import { buildEventMessage, readEpjEvent, type BuiltEventMessage } from './event-message.builder.js';
@@ -53,7 +53,6 @@ export const PUBLISH_RETRY_STAGE = 'intake-publish';
 export const REPUBLISHED_STAGE = 'intake-republished';
 /** Stages intake itself writes: a trace with only these has not reached validation yet. */
 export const INTAKE_STAGES: readonly string[] = [ACCEPTED_STAGE, PUBLISH_RETRY_STAGE, REPUBLISHED_STAGE];
-const IDEMPOTENCY_RETRIES = 2;
 
 /** The EPJ integrations the broker lets write the EPJ event topic (their EPJ system and party kind). */
 const EPJ_EVENT_WRITERS = HUB_PRINCIPALS.filter(
@@ -123,11 +122,6 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/** True when the principal may read a message with these parties. */
-export function mayRead(principal: Principal, senderHerId: number, receiverHerIds: readonly number[]): boolean {
-  return canRead(principal, { senderHerId, receiverHerIds });
 }
 
 /**
@@ -208,7 +202,7 @@ export class MessageIntake {
     if (!isUuid(msgId)) throw intakeError(IntakeErrorCodes.InvalidMsgId, 'msgId is not a UUID', { kodeverk8221: 'E10' });
     const trace = await this.ledger.trace(msgId.toLowerCase());
     if (!trace) throw intakeError(IntakeErrorCodes.UnknownMessage, 'no message with this msgId', { details: { msgId } });
-    if (!mayRead(principal, trace.message.senderHerId, trace.message.receiverHerIds)) {
+    if (!canRead(principal, trace.message)) {
       throw intakeError(AuthErrorCodes.ForbiddenRead, 'a party reads only messages it sent or received', { details: { msgId } });
     }
     const { patientKey: _patientKey, contentHash: _contentHash, ...message } = trace.message;
@@ -228,7 +222,7 @@ export class MessageIntake {
       this.opts.db.message.findMany({ where: { conversationId }, orderBy: [{ createdAt: 'asc' }, { msgId: 'asc' }] }),
     );
     if (rows.length === 0) throw intakeError(IntakeErrorCodes.UnknownConversation, 'no conversation with this id', { details: { conversationId } });
-    if (!rows.some((r) => mayRead(principal, r.senderHerId, r.receiverHerIds))) {
+    if (!rows.some((r) => canRead(principal, r))) {
       throw intakeError(AuthErrorCodes.ForbiddenRead, 'a party reads only conversations it takes part in', { details: { conversationId } });
     }
     return {
@@ -261,7 +255,8 @@ export class MessageIntake {
       result = await read();
     } catch (err) {
       const error = HubError.from(err);
-      const status = HTTP_STATUS_OF[error.code] ?? (error.retriable ? 503 : 500);
+      // The status the API answers (the same mapping as HubErrorHttpFilter), so log and answer agree.
+      const { status } = httpErrorOf(error, HTTP_STATUS_OF);
       await this.accessLog
         .record(principal, action, `${status} ${error.code}`.slice(0, 32), msgId)
         .catch((logErr) => this.log.error('could not write the access log for a refused read', { action, msgId, err: String(logErr) }));
@@ -393,7 +388,7 @@ export class MessageIntake {
       if (rows.length === 0) {
         throw intakeError(IntakeErrorCodes.UnknownConversation, 'conversationId names no conversation in the ledger', { details: { conversationId: event.conversationId } });
       }
-      if (!rows.some((r) => mayRead(caller, r.senderHerId, r.receiverHerIds))) {
+      if (!rows.some((r) => canRead(caller, r))) {
         throw intakeError(AuthErrorCodes.ForbiddenConversation, 'a party can only continue a conversation it takes part in', { details: { conversationId: event.conversationId } });
       }
       // The parent is the latest message of the dialog; AppRecs share the conversation id but are not part of the chain.
@@ -431,32 +426,29 @@ export class MessageIntake {
     if (key !== undefined && (key.length === 0 || key.length > 200)) {
       throw intakeError(IntakeErrorCodes.InvalidEvent, 'Idempotency-Key must be 1-200 characters', { details: { field: 'Idempotency-Key' } });
     }
-    for (let attempt = 0; ; attempt++) {
-      const doc = await prepare();
-      if ((await this.record(doc, caller, key, requestHash, source)) === 'recorded') {
-        this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
-        await this.publish(doc, source, this.now());
-        return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
-      }
-      // The key or the MsgId is recorded already: a replay, a conflict, or a concurrent twin.
-      if (key !== undefined) {
-        const row = await this.query('idempotency', () =>
-          this.opts.db.idempotencyKey.findUnique({ where: { senderHerId_key: { senderHerId: caller.partyHerId, key } } }),
-        );
-        if (row) {
-          if (row.requestHash !== requestHash) {
-            throw intakeError(IntakeErrorCodes.IdempotencyConflict, 'this Idempotency-Key was used with another request', { details: { msgId: row.msgId } });
-          }
-          return this.replay(await prepare(row.msgId), source);
+    const doc = await prepare();
+    if ((await this.record(doc, caller, key, requestHash, source)) === 'recorded') {
+      this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
+      await this.publish(doc, source, this.now());
+      return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
+    }
+    // The key or the MsgId is recorded already (committed: the statement waited for any concurrent
+    // twin): a replay or a conflict.
+    if (key !== undefined) {
+      const row = await this.query('idempotency', () =>
+        this.opts.db.idempotencyKey.findUnique({ where: { senderHerId_key: { senderHerId: caller.partyHerId, key } } }),
+      );
+      if (row) {
+        if (row.requestHash !== requestHash) {
+          throw intakeError(IntakeErrorCodes.IdempotencyConflict, 'this Idempotency-Key was used with another request', { details: { msgId: row.msgId } });
         }
-      }
-      const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
-      if (existing) return this.replayOrRefuse(existing, doc, source);
-      // Neither is there any more (cannot happen unless rows are deleted): try again, then give up.
-      if (attempt >= IDEMPOTENCY_RETRIES) {
-        throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger reported the message as recorded but holds neither its MsgId nor its key; try again', { retriable: true, details: { msgId: doc.msgId } });
+        return this.replay(await prepare(row.msgId), source);
       }
     }
+    const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
+    if (existing) return this.replayOrRefuse(existing, doc, source);
+    // Neither is there (only if rows were deleted in between): the caller may try again.
+    throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger reported the message as recorded but holds neither its MsgId nor its key; try again', { retriable: true, details: { msgId: doc.msgId } });
   }
 
   private async replayOrRefuse(
@@ -487,21 +479,23 @@ export class MessageIntake {
     if (!row) throw intakeError(IntakeErrorCodes.Unavailable, 'the first request is not recorded yet; try again', { retriable: true, details: { msgId: doc.msgId } });
     if (row.status === MessageStatus.ACCEPTED && row.events[0]?.stage === PUBLISH_RETRY_STAGE) {
       this.log.info('republishing a recorded message whose first publish failed', { msgId: doc.msgId, conversationId: row.conversationId });
-      await this.publish({ ...doc, conversationId: row.conversationId }, source, row.createdAt);
-      await this.ledger
-        .appendEvent({ msgId: doc.msgId, stage: REPUBLISHED_STAGE, outcome: EventOutcome.SUCCEEDED, detail: { reason: 'the sender retried' } })
-        .catch((err) => this.log.warn('could not record the republish; a later retry publishes again (same event ids)', { msgId: doc.msgId, err: String(err) }));
+      await this.republish({ ...doc, conversationId: row.conversationId, source, acceptedAt: row.createdAt }, { reason: 'the sender retried' });
     }
     return { msgId: row.msgId, conversationId: row.conversationId, status: 'ACCEPTED', replayed: true };
   }
 
   /**
-   * Publishes a recorded message again, with the event ids of its first publish (the outbox
-   * sweep, StalledMessageSweep). Fails with INTAKE.PUBLISH_FAILED when the broker does not take it.
+   * Publishes a recorded message again, with the event ids of its first publish (a retry after a
+   * failed publish, and the outbox sweep, StalledMessageSweep), and appends `intake-republished`
+   * to its trace. Fails with INTAKE.PUBLISH_FAILED when the broker does not take it. The trace
+   * entry is best effort: without it a later retry or sweep publishes again, with the same ids.
    */
-  async republish(message: RecordedMessage): Promise<void> {
+  async republish(message: RecordedMessage, detail: LedgerJsonObject, occurredAt?: Date): Promise<void> {
     const { acceptedAt, source, ...doc } = message;
     await this.publish(doc, source, acceptedAt);
+    await this.ledger
+      .appendEvent({ msgId: doc.msgId, stage: REPUBLISHED_STAGE, outcome: EventOutcome.SUCCEEDED, detail, ...(occurredAt ? { occurredAt } : {}) })
+      .catch((err) => this.log.warn('could not record the republish; a later retry or sweep publishes again (same event ids)', { msgId: doc.msgId, err: String(err) }));
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { IntakeSource } from '@hub/contracts';
 import type { DocumentVault } from '@hub/documents';
-import { ACCEPTED_STAGE, EventOutcome, MessageLedger, type LedgerClient } from '@hub/ledger';
+import { ACCEPTED_STAGE, type LedgerClient } from '@hub/ledger';
 import { getLogger } from '@hub/observability';
 import { republishedMessages } from './intake.metrics.js';
-import { INTAKE_STAGES, REPUBLISHED_STAGE, type MessageIntake, type RecordedMessage } from './message-intake.service.js';
+import { INTAKE_STAGES, type MessageIntake, type RecordedMessage } from './message-intake.service.js';
 
 export interface StalledMessageSweepOptions {
   db: LedgerClient;
@@ -62,13 +62,10 @@ const DEFAULT_HORIZON_MS = 7 * 24 * 3600_000;
  */
 export class StalledMessageSweep {
   private readonly log = getLogger(StalledMessageSweep.name);
-  private readonly ledger: MessageLedger;
   private timer?: NodeJS.Timeout;
   private running?: Promise<SweepResult>;
 
-  constructor(private readonly opts: StalledMessageSweepOptions) {
-    this.ledger = new MessageLedger(opts.db);
-  }
+  constructor(private readonly opts: StalledMessageSweepOptions) {}
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
@@ -81,9 +78,8 @@ export class StalledMessageSweep {
     await this.running?.catch(() => undefined);
   }
 
-  /** One pass, unless one is running; a failed pass is logged and the next one tries again. */
+  /** One pass (or the running one); a failed pass is logged and the next one tries again. */
   async tick(): Promise<void> {
-    if (this.running) return;
     try {
       await this.sweepOnce();
     } catch (err) {
@@ -126,16 +122,9 @@ export class StalledMessageSweep {
         republishedMessages.inc({ outcome: 'unpublishable' });
         continue;
       }
-      // A publish failure (broker down) ends the pass: the next one tries again.
-      await this.opts.intake.republish(message);
-      await this.ledger.appendEvent({
-        msgId: message.msgId,
-        stage: REPUBLISHED_STAGE,
-        outcome: EventOutcome.SUCCEEDED,
-        detail: { reason: 'no stage after intake', afterMs: this.opts.republishAfterMs },
-        // The sweep's own clock, the one its cutoff is computed from.
-        occurredAt: new Date(now),
-      });
+      // A publish failure (broker down) ends the pass: the next one tries again. The trace entry
+      // carries the sweep's own clock, the one its cutoff is computed from.
+      await this.opts.intake.republish(message, { reason: 'no stage after intake', afterMs: this.opts.republishAfterMs }, new Date(now));
       result.republished++;
       republishedMessages.inc({ outcome: 'republished' });
       this.log.warn('re-published a message that had not reached validation', { msgId: message.msgId, conversationId: message.conversationId });

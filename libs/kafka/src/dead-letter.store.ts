@@ -18,22 +18,18 @@ interface Range {
  * never commits, so no service's group or offsets are touched (the broker forgets an empty
  * group without offsets by itself).
  */
-export class DeadLetterStore {
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly opts: { readTimeoutMs?: number } = {},
-  ) {}
+/** How long a read of dead-letter records may take before it fails. */
+const READ_TIMEOUT_MS = 30_000;
 
-  /** Logical names of this namespace's catalogue dead-letter topics that exist on the broker, sorted. */
-  async topics(): Promise<string[]> {
-    return this.withAdmin(async (admin) => (await admin.listTopics()).filter(isDeadLetterTopic).map(logicalName).sort());
-  }
+export class DeadLetterStore {
+  constructor(private readonly kafka: Kafka) {}
 
   /** Every dead letter still on the given logical dead-letter topics (default: all), in topic, partition, offset order. */
   async list(topics?: readonly string[]): Promise<DeadLetter[]> {
     const ranges = await this.withAdmin(async (admin) => {
-      const existing = new Set(await admin.listTopics());
-      const wanted = (topics ?? (await admin.listTopics()).filter(isDeadLetterTopic).map(logicalName)).map(physicalName).filter((t) => existing.has(t));
+      const onBroker = await admin.listTopics();
+      const existing = new Set(onBroker);
+      const wanted = (topics ?? onBroker.filter(isDeadLetterTopic).map(logicalName)).map(physicalName).filter((t) => existing.has(t));
       const out: Range[] = [];
       for (const topic of wanted) {
         for (const p of await admin.fetchTopicOffsets(topic)) out.push({ topic, partition: p.partition, from: BigInt(p.low), to: BigInt(p.high) });
@@ -47,14 +43,16 @@ export class DeadLetterStore {
   async get(refs: readonly DeadLetterRef[]): Promise<DeadLetter[]> {
     const ranges = await this.withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const bounds = new Map<string, Awaited<ReturnType<Admin['fetchTopicOffsets']>>>();
+      // One offsets request per topic, however many refs name it (the promise is what is shared).
+      const bounds = new Map<string, ReturnType<Admin['fetchTopicOffsets']>>();
+      const boundsOf = (topic: string) => bounds.get(topic) ?? bounds.set(topic, admin.fetchTopicOffsets(topic)).get(topic)!;
       return Promise.all(
         refs.map(async (ref) => {
           const topic = physicalName(ref.topic);
           if (!existing.has(topic)) throw new HubError(DeadLetterErrorCodes.NotFound, `no dead letter at ${formatRef(ref)}: topic ${topic} does not exist (nothing was dead-lettered there)`);
-          if (!bounds.has(topic)) bounds.set(topic, await admin.fetchTopicOffsets(topic));
-          const p = bounds.get(topic)!.find((b) => b.partition === ref.partition);
-          if (!p) throw new HubError(DeadLetterErrorCodes.NotFound, `no dead letter at ${formatRef(ref)}: ${ref.topic} has partitions 0..${bounds.get(topic)!.length - 1}`);
+          const partitions = await boundsOf(topic);
+          const p = partitions.find((b) => b.partition === ref.partition);
+          if (!p) throw new HubError(DeadLetterErrorCodes.NotFound, `no dead letter at ${formatRef(ref)}: ${ref.topic} has partitions 0..${partitions.length - 1}`);
           const offset = BigInt(ref.offset);
           if (offset < BigInt(p.low) || offset >= BigInt(p.high)) {
             const held = BigInt(p.high) > BigInt(p.low) ? `offsets ${p.low}..${BigInt(p.high) - 1n}` : 'no records';
@@ -99,7 +97,6 @@ export class DeadLetterStore {
     const consumer = createConsumer(this.kafka, physicalName(`plo-dlq-reader-${randomUUID().slice(0, 8)}`));
     const out: DeadLetter[] = [];
     const done = new Set<string>();
-    const timeoutMs = this.opts.readTimeoutMs ?? 30_000;
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [...new Set([...todo.values()].map((r) => r.topic))], fromBeginning: true });
@@ -132,7 +129,7 @@ export class DeadLetterStore {
       for (const r of todo.values()) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading dead letters timed out after ${timeoutMs} ms (read ${done.size} of ${todo.size} partitions)`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`reading dead letters timed out after ${READ_TIMEOUT_MS} ms (read ${done.size} of ${todo.size} partitions)`)), READ_TIMEOUT_MS);
       });
       try {
         await Promise.race([finished, timedOut]);

@@ -3,6 +3,19 @@ import { DeadLetterReplayLedger } from './dead-letter-replay.ledger.js';
 import { createLedgerClient, type LedgerClient } from './ledger-client.factory.js';
 import { TEST_DATABASE_URL } from './testing.js';
 
+/** A publish that only counts its calls. */
+function counting(): { publish: () => Promise<void>; readonly calls: number } {
+  let calls = 0;
+  return {
+    publish: async () => {
+      calls++;
+    },
+    get calls() {
+      return calls;
+    },
+  };
+}
+
 describe('DeadLetterReplayLedger against PostgreSQL', () => {
   let client: LedgerClient;
   let ledger: DeadLetterReplayLedger;
@@ -18,13 +31,10 @@ describe('DeadLetterReplayLedger against PostgreSQL', () => {
 
   it('publishes the first time and never again for the same dead letter', async () => {
     const claim = claimFor(freshDlq());
-    let published = 0;
-    const publish = async () => {
-      published++;
-    };
-    await expect(ledger.once(claim, publish)).resolves.toBe('replayed');
-    await expect(ledger.once(claim, publish)).resolves.toBe('already-replayed');
-    expect(published).toBe(1);
+    const publisher = counting();
+    await expect(ledger.once(claim, publisher.publish)).resolves.toBe('replayed');
+    await expect(ledger.once(claim, publisher.publish)).resolves.toBe('already-replayed');
+    expect(publisher.calls).toBe(1);
     const states = await ledger.states([claim, { ...claim, offset: '8' }]);
     expect([...states.keys()]).toEqual([`${claim.dlqTopic}:0:7`]);
     expect(states.get(`${claim.dlqTopic}:0:7`)?.state).toBe('replayed');
@@ -34,26 +44,18 @@ describe('DeadLetterReplayLedger against PostgreSQL', () => {
     const claim = claimFor(freshDlq());
     await expect(ledger.once(claim, () => Promise.reject(new Error('broker down')))).rejects.toThrow('broker down');
     expect((await ledger.states([claim])).get(`${claim.dlqTopic}:0:7`)?.state).toBe('claimed');
-    let published = 0;
-    await expect(
-      ledger.once(claim, async () => {
-        published++;
-      }),
-    ).resolves.toBe('replayed');
-    expect(published).toBe(1);
+    const publisher = counting();
+    await expect(ledger.once(claim, publisher.publish)).resolves.toBe('replayed');
+    expect(publisher.calls).toBe(1);
   });
 
   it('takes up a claim left by a process that died before publishing', async () => {
     const claim = claimFor(freshDlq(), '9007199254740993'); // beyond 2^53: offsets are int64
     // What a replay that died after its claim leaves behind: the row, no replayed_at.
     await client.deadLetterReplay.create({ data: { ...claim, offset: BigInt(claim.offset), claimedBy: 'dead-process' } });
-    let published = 0;
-    await expect(
-      ledger.once(claim, async () => {
-        published++;
-      }),
-    ).resolves.toBe('replayed');
-    expect(published).toBe(1);
+    const publisher = counting();
+    await expect(ledger.once(claim, publisher.publish)).resolves.toBe('replayed');
+    expect(publisher.calls).toBe(1);
     const row = await client.deadLetterReplay.findUniqueOrThrow({ where: { dlqTopic_partition_offset: { dlqTopic: claim.dlqTopic, partition: 0, offset: BigInt(claim.offset) } } });
     expect(row.claimedBy).toBe('int-test');
     expect(row.replayedAt).not.toBeNull();

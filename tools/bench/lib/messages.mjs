@@ -55,8 +55,6 @@ export function messageFactory({ hospital, municipalities, targetBytes }) {
   const text = freeText(padBytes);
   let i = 0;
   return {
-    /** The size of a message without free text (the smallest this factory makes). */
-    baseBytes: Buffer.byteLength(probe),
     next() {
       const municipality = municipalities[i++ % municipalities.length];
       const msgId = randomUUID();

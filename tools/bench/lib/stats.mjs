@@ -1,4 +1,4 @@
-// Pure figures for the benchmark (no I/O), tested in stats.test.mjs.
+// Pure figures for the benchmark (no I/O), tested in bench-helpers.test.mjs.
 
 /** Nearest-rank percentile (q in 0..1) of unsorted numbers; NaN for an empty list. */
 export function percentile(values, q) {

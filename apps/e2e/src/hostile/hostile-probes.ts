@@ -12,8 +12,6 @@ import type { LedgerClient } from '@hub/ledger';
 export interface StreamedAnswer {
   status: number;
   body: { code?: string; details?: Record<string, unknown> } & Record<string, unknown>;
-  /** Bytes the server took before it answered (and we stopped sending). */
-  sentBytes: number;
 }
 
 /**
@@ -22,7 +20,6 @@ export interface StreamedAnswer {
  */
 export function postStreamed(url: string, body: Readable, opts: { token: string; contentType: string; declareLength?: number }): Promise<StreamedAnswer> {
   return new Promise((resolve, reject) => {
-    let sentBytes = 0;
     let settled = false;
     const req = http.request(url, {
       method: 'POST',
@@ -46,14 +43,13 @@ export function postStreamed(url: string, body: Readable, opts: { token: string;
         } catch {
           parsed = { raw: text };
         }
-        resolve({ status: res.statusCode ?? 0, body: parsed, sentBytes });
+        resolve({ status: res.statusCode ?? 0, body: parsed });
       });
     });
     // A server that answers early may close the socket under our feet: that is its right.
     req.on('error', (err) => {
       if (!settled) reject(err);
     });
-    body.on('data', (c: Buffer | string) => (sentBytes += c.length));
     body.pipe(req);
   });
 }
@@ -122,22 +118,7 @@ export async function readNamespace(kafka: Kafka): Promise<NamespaceRecord[]> {
   return records;
 }
 
-/** One row of `audit_event` (docs/security.md): who was refused what, with which code. */
-export interface AuditRow {
-  service: string;
-  actor: string;
-  action: string;
-  outcome: string;
-  code: string;
-  subject: string | null;
-  detail: unknown;
-}
-
-/** Audit entries of refused API requests with this code written since `since`, newest first. */
-export function auditEntries(db: LedgerClient, code: string, since: Date): Promise<AuditRow[]> {
-  return db.$queryRawUnsafe<AuditRow[]>(
-    'SELECT service, actor, action, outcome, code, subject, detail FROM audit_event WHERE code = $1 AND at >= $2 ORDER BY at DESC',
-    code,
-    since,
-  );
+/** Audit entries of refused API requests with this code written since `since`, newest first (without the BigInt id). */
+export function auditEntries(db: LedgerClient, code: string, since: Date) {
+  return db.auditEvent.findMany({ where: { code, at: { gte: since } }, orderBy: { at: 'desc' }, omit: { id: true, at: true } });
 }

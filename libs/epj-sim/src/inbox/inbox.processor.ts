@@ -2,7 +2,7 @@ import type { InboxDelivery } from '@hub/contracts';
 import { HubError, maskPersonIds } from '@hub/errors';
 import { getLogger } from '@hub/observability';
 import {
-  HER_ID_TYPE_OID, MessageType, appRecFor, appRecVersion, buildAppRec, initialReceiverState, parseDocument, receiveMessage,
+  MessageType, appRecFor, appRecVersion, buildAppRec, initialReceiverState, parseDocument, receiveMessage,
   type AppRec, type AppRecErrorDetail, type HubMessage, type Ident, type Organisation, type ReceiverState, type ValidateFn,
 } from '@hub/plo';
 import { organisationFor, type AddressableParty } from '../documents/party-address.js';
@@ -311,7 +311,7 @@ export class InboxProcessor {
     const senderParty = await this.opts.partyOf?.(senderHerId);
     const senderOrganisation: Organisation = senderParty
       ? organisationFor(senderParty, senderParty.services.some((s) => s.herId === senderHerId) ? senderHerId : undefined)
-      : { name: `HER-id ${senderHerId}`, idents: [herIdent(senderHerId)], teleCom: [] };
+      : organisationFor({ herId: senderHerId, name: `HER-id ${senderHerId}`, services: [] });
     const msgType = delivery.msgType.trim();
     const original: HubMessage['msgInfo'] = {
       type: { v: msgType, dn: (MessageType as Record<string, string>)[msgType] ?? msgType },
@@ -388,7 +388,6 @@ function addressedToUs(party: AddressableParty, message: HubMessage): boolean {
 }
 
 const HER_ID = /^\d{1,9}$/;
-const herIdent = (herId: number): Ident => ({ id: String(herId), typeId: { v: 'HER', dn: 'HER-id', s: HER_ID_TYPE_OID } });
 
 /** An ISO instant as xs:dateTime without fraction (what the AppRec schema's IssueDate takes). */
 function xsDateTime(iso: string): string {

@@ -4,7 +4,7 @@ import {
 } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { DocumentErrorCodes, ManualFallback, documentError } from '@hub/documents';
-import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard } from '@hub/api-auth';
+import { BearerAuthGuard, CurrentPrincipal, HubErrorHttpFilter, RateLimitGuard, httpErrorOf } from '@hub/api-auth';
 import type { Principal } from '@hub/registry';
 import { HTTP_STATUS_OF } from '../intake.errors.js';
 import { ErrorDto } from './intake.dto.js';
@@ -35,7 +35,7 @@ export class MessageDocumentController {
   @ApiConflictResponse({ type: ErrorDto, description: 'DOCUMENTS.NOT_ELIGIBLE: not overdue, rejected or held beyond the threshold (details say why)' })
   async pdf(@CurrentPrincipal() principal: Principal, @Param('msgId') msgId: string, @Res({ passthrough: true }) res: ServerResponse): Promise<StreamableFile> {
     if (!this.fallback) throw documentError(DocumentErrorCodes.NotStored, 'this installation keeps no message documents (no DOCUMENT_KEY)');
-    const { pdf, filename } = await this.fallback.pdf(principal, msgId, (err) => HTTP_STATUS_OF[err.code] ?? (err.retriable ? 503 : 500));
+    const { pdf, filename } = await this.fallback.pdf(principal, msgId, (err) => httpErrorOf(err, HTTP_STATUS_OF).status);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
