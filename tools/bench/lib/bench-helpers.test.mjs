@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { bucketed, cpuSecondsFromStat, latencies, percentile, rateInWindow, rssMbFromStatus, table } from './stats.mjs';
 import { crc32, encodePng, renderChart } from './png-plot.mjs';
 import { moduleOf, summariseProfile } from './cpu-profile.mjs';
-import { cpuDelta } from './proc.mjs';
+import { backendTitle, cpuDelta } from './proc.mjs';
 
 test('percentile is nearest-rank over unsorted values', () => {
   const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -92,4 +92,13 @@ test('summariseProfile ranks self time by function and module, idle left out', (
   assert.equal(s.busyMs, 8);
   assert.equal(moduleOf('file:///w/dist/apps/crypto/src/main.js'), 'apps/crypto');
   assert.equal(moduleOf('node:internal/streams/readable'), 'node:internal');
+});
+
+test('backendTitle matches a database\'s backends with and without a cluster name, and no other', () => {
+  const re = backendTitle('samhandling_bench');
+  assert.ok(re.test('postgres: 15/main: postgres samhandling_bench 127.0.0.1(39976) idle'));
+  assert.ok(re.test('postgres: postgres samhandling_bench 127.0.0.1(39976) SELECT'));
+  assert.ok(!re.test('postgres: 15/main: postgres samhandling_bench_180 127.0.0.1(39976) idle'));
+  assert.ok(!re.test('postgres: 15/main: checkpointer'));
+  assert.ok(!re.test('postgres: 15/main: postgres receipts_3bced7add84c 127.0.0.1(1) idle'));
 });

@@ -64,8 +64,16 @@ export function listenerPids(port) {
 
 /** PostgreSQL backends connected to database `db` (their process title names it). */
 export function postgresBackends(db) {
-  const re = new RegExp(`^postgres: \\S+ ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
-  return pidsMatching(re);
+  return pidsMatching(backendTitle(db));
+}
+
+/**
+ * A backend's title is `postgres: <user> <db> <client> <state>`, and Debian's clusters put their
+ * `cluster_name` first (`postgres: 15/main: postgres samhandling_bench 127.0.0.1(5) idle`). The
+ * pattern once knew only the first form, so every run on Debian reported 0 ms for postgres.
+ */
+export function backendTitle(db) {
+  return new RegExp(`^postgres: (?:\\S+: )?\\S+ ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
 }
 
 /**
