@@ -7,8 +7,8 @@ import type { Kafka, KafkaMessage } from './kafka.adapter.js';
 import { physicalName } from './topic.namespace.js';
 
 /**
- * Delivery semantics of HubConsumer without a broker: a fake kafkajs consumer hands eachMessage
- * the events of one partition and records what the consumer committed. (The broker behaviour
+ * Delivery semantics of HubConsumer without a broker: a fake kafkajs consumer hands eachBatch
+ * batches of one partition's events and records what the consumer committed. (The broker behaviour
  * itself is in hub.consumer.int-spec.ts.)
  */
 
@@ -21,20 +21,29 @@ const topic: TopicDefinition<{ n: number }> = {
   deadLetter: 'hub.test-batch.v1.dlq',
 } as unknown as TopicDefinition<{ n: number }>;
 
-type EachMessage = (args: { topic: string; partition: number; message: KafkaMessage; heartbeat(): Promise<void> }) => Promise<void>;
+type EachBatch = (args: {
+  batch: { topic: string; partition: number; messages: KafkaMessage[] };
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+  resolveOffset(offset: string): void;
+}) => Promise<void>;
 
 interface Harness {
   consumer: HubConsumer;
-  runConfig: { eachMessage: EachMessage; partitionsConsumedConcurrently: number; autoCommit: boolean };
+  runConfig: { eachBatch: EachBatch; partitionsConsumedConcurrently: number; autoCommit: boolean; eachBatchAutoResolve: boolean };
   commits: string[];
+  /** Offsets resolved to kafkajs (its fetch position), in order. */
+  resolved: string[];
   deadLetters: OutgoingRecord[];
-  /** Feeds events n = from..to (offsets n - 1) of partition 0 one after the other, as kafkajs does. */
-  feed(from: number, to: number): Promise<void>;
+  /** Hands events n = from..to (offsets n - 1) of partition 0 to the consumer as one fetched batch. */
+  feed(from: number, to: number, running?: () => boolean): Promise<void>;
 }
 
 async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubConsumerOptions> = {}): Promise<Harness> {
   let runConfig: Harness['runConfig'] | undefined;
   const commits: string[] = [];
+  const resolved: string[] = [];
   const deadLetters: OutgoingRecord[] = [];
   const fakeConsumer = {
     events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
@@ -63,23 +72,27 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
     consumer,
     runConfig: cfg,
     commits,
+    resolved,
     deadLetters,
-    feed: async (from, to) => {
+    feed: async (from, to, running = () => true) => {
+      const messages = [];
       for (let n = from; n <= to; n++) {
-        await cfg.eachMessage({
-          topic: physicalName(topic.name),
-          partition: 0,
-          message: {
-            offset: String(n - 1),
-            key: Buffer.from('c-1'),
-            value: Buffer.from(JSON.stringify({ n })),
-            headers: { [HubHeaders.EventId]: `e-${n}` },
-            timestamp: '0',
-            attributes: 0,
-          } as unknown as KafkaMessage,
-          heartbeat: async () => undefined,
-        });
+        messages.push({
+          offset: String(n - 1),
+          key: Buffer.from('c-1'),
+          value: Buffer.from(JSON.stringify({ n })),
+          headers: { [HubHeaders.EventId]: `e-${n}` },
+          timestamp: '0',
+          attributes: 0,
+        } as unknown as KafkaMessage);
       }
+      await cfg.eachBatch({
+        batch: { topic: physicalName(topic.name), partition: 0, messages },
+        heartbeat: async () => undefined,
+        isRunning: running,
+        isStale: () => false,
+        resolveOffset: (offset) => void resolved.push(offset),
+      });
     },
   };
 }
@@ -97,22 +110,37 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     const h = track(await harness(async () => undefined));
     expect(h.runConfig.partitionsConsumedConcurrently).toBe(6);
     expect(h.runConfig.autoCommit).toBe(false);
+    expect(h.runConfig.eachBatchAutoResolve).toBe(false);
     const custom = track(await harness(async () => undefined, { partitionsConsumedConcurrently: 2 }));
     expect(custom.runConfig.partitionsConsumedConcurrently).toBe(2);
   });
 
-  it('handles events in order and commits each after its handler succeeded', async () => {
+  it('handles a batch in order and commits once, past its last event, after every handler succeeded', async () => {
     const seen: number[] = [];
+    const commitsSeen: number[] = [];
     const h = track(
       await harness(async (n) => {
-        // the previous event is committed before the next one is handled
-        expect(h.commits).toHaveLength(n - 1);
+        commitsSeen.push(h.commits.length);
         seen.push(n);
       }),
     );
     await h.feed(1, 3);
-    expect(seen).toEqual([1, 2, 3]);
-    expect(h.commits).toEqual(['1', '2', '3']);
+    await h.feed(4, 5);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    // nothing of a batch is committed while it is being handled
+    expect(commitsSeen).toEqual([0, 0, 0, 1, 1]);
+    expect(h.commits).toEqual(['3', '5']);
+    // kafkajs is told each event is done (else it fetches the batch again)
+    expect(h.resolved).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('stops between events when kafkajs stops running and commits only what was handled', async () => {
+    const seen: number[] = [];
+    const h = track(await harness(async (n) => void seen.push(n)));
+    await h.feed(1, 5, () => seen.length < 2);
+    expect(seen).toEqual([1, 2]);
+    expect(h.commits).toEqual(['2']);
+    expect(h.resolved).toEqual(['0', '1']);
   });
 
   it('dead-letters a non-retriable failure, moves on, and commits past it', async () => {
@@ -128,7 +156,7 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     expect(h.deadLetters).toHaveLength(1);
     expect(h.deadLetters[0]!.headers[HubHeaders.ErrorCode]).toBe('TEST.BAD_INPUT');
     expect(h.deadLetters[0]!.headers[HubHeaders.OriginalOffset]).toBe('1');
-    expect(h.commits).toEqual(['1', '2', '3']);
+    expect(h.commits).toEqual(['3']);
   });
 
   it('leaves an event that is still failing uncommitted when the consumer stops', async () => {
@@ -146,7 +174,9 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
       }),
     );
     await expect(h.feed(1, 5)).rejects.toMatchObject({ code: 'LEDGER.UNAVAILABLE' });
-    expect(h.commits).toEqual(['1', '2']);
+    // events 1 and 2 were handled: committed past them; 3 (still failing) and after stay uncommitted
+    expect(h.commits).toEqual(['2']);
+    expect(h.resolved).toEqual(['0', '1']);
     expect(h.deadLetters).toHaveLength(0);
   });
 });

@@ -31,6 +31,9 @@ export class HubProducer {
   private readonly log = getLogger(HubProducer.name);
   private readonly producer: Producer;
   private connected = false;
+  /** Sends waiting for the request on the wire to finish (see sendRecords). */
+  private readonly queue: PendingSend[] = [];
+  private draining = false;
 
   constructor(kafka: Kafka, private readonly producerName: string) {
     this.producer = createIdempotentProducer(kafka);
@@ -75,12 +78,57 @@ export class HubProducer {
     await this.sendRecords([this.toRecord(def, payload, opts)]);
   }
 
-  /** Sends prepared records (same or different topics) in one round trip. */
+  /**
+   * Sends prepared records (same or different topics); resolves when the broker has them (acks=all).
+   *
+   * Calls made while a send is on the wire are coalesced into the next single request: the idempotent
+   * producer allows one request in flight anyway, so concurrent handlers (six partitions per consumer)
+   * would otherwise queue one request each. The first call goes out at once (no linger, so no added
+   * latency when the hub is quiet); under load one produce request carries the records of many events
+   * (docs/benchmarks.md). Each caller still learns its own outcome: a coalesced request that fails is
+   * sent again caller by caller, so one bad record never fails another handler's event. (Records of
+   * a request that failed part-way may then arrive twice, as after any retried publish: consumers
+   * claim events by id.)
+   */
   async sendRecords(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     for (const r of records) assertNoPersonIdOutsideValue(r);
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, bytes: records.reduce((n, r) => n + r.value.length, 0), resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Sends what is queued, one request at a time, each holding what queued up while the last was on the wire. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = takeUpTo(this.queue, COALESCE_MAX_BYTES);
+        try {
+          await this.sendNow(batch.flatMap((p) => p.records));
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          // Each caller's records on their own, so the failure lands only where it belongs.
+          for (const p of batch) await this.sendNow(p.records).then(p.resolve, p.reject);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async sendNow(records: OutgoingRecord[]): Promise<void> {
     const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    for (const r of records) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
+    }
     try {
       await this.producer.sendBatch({
         acks: -1,
@@ -96,6 +144,27 @@ export class HubProducer {
       });
     }
   }
+}
+
+interface PendingSend {
+  records: OutgoingRecord[];
+  bytes: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * A coalesced request stays well under the topics' 32 MiB record-batch limit and the broker's
+ * request size limit (100 MB): large documents (intake takes 10 MB) go out nearly alone.
+ */
+export const COALESCE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Removes and returns the oldest queued sends up to `maxBytes` together (always at least one). */
+function takeUpTo(queue: PendingSend[], maxBytes: number): PendingSend[] {
+  let n = 1;
+  let bytes = queue[0]!.bytes;
+  while (n < queue.length && bytes + queue[n]!.bytes <= maxBytes) bytes += queue[n++]!.bytes;
+  return queue.splice(0, n);
 }
 
 /** Keys and headers travel in clear: refuse anything that looks like a person number there. */
