@@ -151,6 +151,43 @@ describe('receipt tracker service (real broker, fresh database)', () => {
     expect((await api('/v1/receipts?status=OPEN', bamble)).body.receipts).toEqual([]);
   });
 
+  it('treats a redelivered dispatched event, and one its AppRec overtook, as handled: one expectation, nothing reopened', async () => {
+    const record = async () => {
+      const msg = { msgId: uuid(), genDate: new Date() };
+      await ledger.recordAccepted({
+        ...msg, conversationId: msg.msgId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: STHF.service, receiverHerIds: [SKIEN.service],
+      });
+      const event: MessageDispatched = {
+        eventId: uuid(), msgId: msg.msgId, conversationId: msg.msgId, occurredAt: new Date().toISOString(), msgType: 'LOG_INNLAGT',
+        senderHerId: String(STHF.service), receiverHerId: String(SKIEN.org), transport: `hub.inbox.${SKIEN.org}.v1`, attempt: 1,
+      };
+      return { msg, event };
+    };
+    const claimed = (eventId: string) => database.client.processedEvent.count({ where: { stage: 'receipt-tracker.dispatched', eventId } });
+
+    // The same event twice (a redelivery after a crash): the `open` change again with the same id.
+    const a = await record();
+    await producer.publish(Topics.MessagesDispatched, a.event);
+    await waitFor(() => changes(a.msg.msgId, 'open').length === 1, 30000, 'open event');
+    const opened = await expectation(a.msg.msgId, SKIEN.org);
+    await producer.publish(Topics.MessagesDispatched, a.event);
+    await waitFor(() => changes(a.msg.msgId, 'open').length === 2, 30000, 'open event again');
+    const [first, again] = changes(a.msg.msgId, 'open');
+    expect(again!.eventId).toBe(first!.eventId);
+    expect(await expectation(a.msg.msgId, SKIEN.org)).toEqual(opened);
+    expect(await database.client.receiptExpectation.count({ where: { msgId: a.msg.msgId } })).toBe(1);
+    expect(await claimed(a.event.eventId)).toBe(1);
+
+    // The AppRec first (it opened the expectation closed), the dispatched event after it.
+    const b = await record();
+    await submitAppRec(b.msg, SKIEN);
+    await waitFor(() => changes(b.msg.msgId, 'ok').length === 1, 30000, 'ok event');
+    await producer.publish(Topics.MessagesDispatched, b.event);
+    await waitFor(async () => (await claimed(b.event.eventId)) === 1, 30000, 'dispatched event handled');
+    expect(changes(b.msg.msgId, 'open')).toHaveLength(0);
+    expect((await expectation(b.msg.msgId, SKIEN.org))!.status).toBe('OK');
+  });
+
   it('closes on a positive AppRec, publishes `ok` and marks the message ACKNOWLEDGED once every receiver answered', async () => {
     const msg = await dispatch([SKIEN, PORSGRUNN]);
     await waitFor(() => changes(msg.msgId, 'open').length === 2, 30000, 'open events');

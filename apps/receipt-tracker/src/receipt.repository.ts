@@ -1,4 +1,5 @@
-import type { LedgerClient } from '@hub/ledger';
+import { HubError } from '@hub/errors';
+import { rawSql, type LedgerClient } from '@hub/ledger';
 import type { DueCondition, ExpectationSnapshot, ExpectationStatus, ReceiptErrorEntry } from '@hub/receipts';
 import type { LedgerTx } from './database.failure.js';
 
@@ -57,10 +58,37 @@ export class ReceiptRepository {
     return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt, acceptedAt: m.createdAt };
   }
 
-  /** Inserts the expectation unless it exists; true when this call created it. */
-  async open(db: Db, row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>): Promise<boolean> {
-    const { count } = await db.receiptExpectation.createMany({ data: [{ ...row, status: 'OPEN' }], skipDuplicates: true });
-    return count === 1;
+  /**
+   * Records the claim of `eventId` for `stage` and inserts the OPEN expectation unless one exists,
+   * in ONE statement (atomic, one round trip: the dispatched event's hot path). Returns the
+   * expectation as it stands (the one inserted, or the one found: opened by an earlier delivery,
+   * or created closed by an AppRec that overtook the dispatched event) and whether this call
+   * created it.
+   */
+  async claimAndOpen(
+    db: Db,
+    claim: { stage: string; eventId: string },
+    row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>,
+  ): Promise<{ row: ExpectationRow; created: boolean }> {
+    const rows = await db.$queryRaw<(Parameters<typeof toRow>[0] & { created: boolean })[]>`
+      WITH claimed AS (
+        INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING
+      ), opened AS (
+        INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at, warn_due_at, overdue_at)
+        VALUES (${row.msgId}::uuid, ${row.receiverHerId}, ${row.conversationId}, ${row.senderHerId}, ${row.msgType}, ${row.genDate}::timestamptz,
+                'OPEN', ${row.openedAt}::timestamptz, ${row.warnDueAt}::timestamptz, ${row.overdueAt}::timestamptz)
+        ON CONFLICT DO NOTHING
+        RETURNING ${EXPECTATION_COLUMNS}, true AS created
+      )
+      SELECT * FROM opened
+      UNION ALL
+      SELECT ${EXPECTATION_COLUMNS}, false AS created FROM receipt_expectation
+      WHERE msg_id = ${row.msgId}::uuid AND receiver_her_id = ${row.receiverHerId} AND NOT EXISTS (SELECT 1 FROM opened)`;
+    const found = rows[0];
+    // Only a row deleted between the insert's conflict and the read gets here: let the event come again.
+    if (!found) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId: row.msgId } });
+    const { created, ...expectation } = found;
+    return { row: toRow(expectation), created };
   }
 
   /** Creates an expectation that is closed at once (its AppRec came before the dispatched event). */
@@ -193,6 +221,16 @@ function toRow(r: {
 }): ExpectationRow {
   return { ...r, errors: Array.isArray(r.errors) ? (r.errors as ReceiptErrorEntry[]) : null };
 }
+
+/** receipt_expectation's columns under the model's field names (raw statements return them as toRow takes them). */
+const EXPECTATION_COLUMNS = rawSql(
+  [
+    'msg_id::text AS "msgId"', 'receiver_her_id AS "receiverHerId"', 'conversation_id AS "conversationId"', 'sender_her_id AS "senderHerId"',
+    'msg_type AS "msgType"', 'gen_date AS "genDate"', 'status::text AS status', 'opened_at AS "openedAt"', 'warn_due_at AS "warnDueAt"',
+    'overdue_at AS "overdueAt"', 'warned_at AS "warnedAt"', 'overdue_marked_at AS "overdueMarkedAt"', 'closed_at AS "closedAt"',
+    'apprec_id::text AS "apprecId"', 'errors',
+  ].join(', '),
+);
 
 /** Plain data to Prisma's JSON input type (it wants an index-signature type). */
 function toJson(value: unknown): never {

@@ -7,7 +7,7 @@ import {
   type Clock, type Correlation, type ReceiptDeadlinePolicy, type ReceivedAppRec,
 } from '@hub/receipts';
 import type { PartyRegistry } from '@hub/registry';
-import { inTransaction, type LedgerTx } from './database.failure.js';
+import { classifyDatabaseFailure, inTransaction, type LedgerTx } from './database.failure.js';
 import { expectationChange, unmatchedChange } from './receipt-status.events.js';
 import type { ReceiptStatusPublisher } from './receipt-status.publisher.js';
 import { ReceiptMetrics } from './receipt.metrics.js';
@@ -62,14 +62,18 @@ export class ReceiptTracker {
     const receiverHerId = await this.organisationOf(Number(e.receiverHerId));
     const now = this.clock.now();
 
-    const row = await inTransaction(this.db, 'open', async (tx) => {
-      await new MessageLedger(tx).claim(ReceiptStages.Dispatched, e.eventId);
-      const message = await this.repo.originalMessage(tx, e.msgId);
-      if (!message) {
-        throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
-      }
-      if (message.msgType === APPREC_MSG_TYPE) return null;
-      const created = await this.repo.open(tx, {
+    // The message's facts never change once recorded, so they are read before (not inside) the
+    // write; the claim and the expectation are then ONE statement, no interactive transaction
+    // (six round trips became two: docs/benchmarks.md).
+    const message = await this.repo.originalMessage(this.db, e.msgId).catch((err) => {
+      throw classifyDatabaseFailure(err, 'open');
+    });
+    if (!message) {
+      throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
+    }
+    if (message.msgType === APPREC_MSG_TYPE) return;
+    const { row, created } = await this.repo
+      .claimAndOpen(this.db, { stage: ReceiptStages.Dispatched, eventId: e.eventId }, {
         msgId: message.msgId,
         receiverHerId,
         conversationId: message.conversationId,
@@ -78,12 +82,13 @@ export class ReceiptTracker {
         genDate: message.genDate,
         openedAt: now,
         ...this.policy.deadlinesFor(message.genDate),
+      })
+      .catch((err) => {
+        throw classifyDatabaseFailure(err, 'open');
       });
-      if (created) this.log.info('expectation opened', { ...ids, receiverHerId });
-      return this.repo.find(tx, message.msgId, receiverHerId);
-    });
+    if (created) this.log.info('expectation opened', { ...ids, receiverHerId });
     // Published on every delivery while still open: a redelivery after a crash re-publishes the same id.
-    if (row && row.status === 'OPEN') await this.publisher.publish([expectationChange(row, 'open', row.openedAt)]);
+    if (row.status === 'OPEN') await this.publisher.publish([expectationChange(row, 'open', row.openedAt)]);
   }
 
   /** Correlates one AppRec and closes, records or flags what it answers. */

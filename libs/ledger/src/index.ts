@@ -1,6 +1,6 @@
 export { createLedgerClient } from './ledger-client.factory.js';
 export type { LedgerClient, LedgerClientOptions } from './ledger-client.factory.js';
-export { MessageLedger, ACCEPTED_STAGE } from './message.ledger.js';
+export { MessageLedger, ACCEPTED_STAGE, rawSql } from './message.ledger.js';
 export type { AcceptedMessage, StoredDocument, LedgerEventInput, LedgerMessage, LedgerEvent, MessageTrace } from './message.ledger.js';
 export { PatientKeyHasher, isPatientKey } from './patient-key.hasher.js';
 export { LedgerErrorCodes } from './ledger.error-codes.js';

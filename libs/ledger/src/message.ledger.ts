@@ -355,3 +355,11 @@ function toLedgerEvent(row: {
 }): LedgerEvent {
   return { ...row, id: row.id.toString(), detail: row.detail as LedgerJson | null };
 }
+
+/**
+ * Constant SQL text (column lists) to splice into a `$queryRaw` template; never input: the
+ * text is not parameterised.
+ */
+export function rawSql(text: string): Prisma.Sql {
+  return Prisma.raw(text);
+}
