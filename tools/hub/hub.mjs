@@ -132,7 +132,7 @@ export async function startHub(opts = {}) {
     children,
     /** Starts (or restarts) one service process. */
     startService(name) {
-      const proc = spawn(process.execPath, ['--import', './tools/runtime/register.mjs', `dist/apps/${name}/src/main.js`], {
+      const proc = spawn(process.execPath, [...serviceNodeFlags(), '--import', './tools/runtime/register.mjs', `dist/apps/${name}/src/main.js`], {
         cwd: root,
         env: { ...baseEnv, ...kafkaEnv(name) },
         stdio: opts.logDir ? ['ignore', logFd(name), logFd(name)] : ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],
@@ -200,4 +200,9 @@ async function waitForReady(name, port, timeoutMs = Number(process.env.HUB_READY
     if (Date.now() - started > timeoutMs) throw new Error(`${name} not ready on port ${port} after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Node flags for every service process (V8 heap sizing: docs/benchmarks.md), overridable with HUB_SERVICE_NODE_FLAGS. */
+function serviceNodeFlags() {
+  return (process.env.HUB_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
