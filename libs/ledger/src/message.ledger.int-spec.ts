@@ -78,13 +78,17 @@ describe('MessageLedger against PostgreSQL', () => {
     const message = acceptedMessage();
     await ledger.recordAccepted(message);
     await ledger.appendEvent({ msgId: message.msgId, stage: 'validation', outcome: EventOutcome.SUCCEEDED });
-    await ledger.appendEvent({
+    const retrying = await ledger.appendEvent({
       msgId: message.msgId,
       stage: 'delivery',
       outcome: EventOutcome.RETRYING,
       errorCode: 'DELIVERY.TIMEOUT',
       detail: { receiver: 8094866, attempt: 1 },
     });
+    expect(retrying).toMatchObject({ msgId: message.msgId, stage: 'delivery', outcome: 'RETRYING', errorCode: 'DELIVERY.TIMEOUT', detail: { receiver: 8094866, attempt: 1 } });
+    expect(retrying.id).toMatch(/^\d+$/);
+    expect(retrying.occurredAt).toBeInstanceOf(Date);
+    expect((await ledger.trace(message.msgId))?.message.status).toBe(MessageStatus.ACCEPTED);
     await ledger.appendEvent({
       msgId: message.msgId,
       stage: 'delivery',
@@ -100,6 +104,17 @@ describe('MessageLedger against PostgreSQL', () => {
       ['delivery', 'RETRYING', 'DELIVERY.TIMEOUT'],
       ['delivery', 'SUCCEEDED', null],
     ]);
+  });
+
+  it('stores an event detail with every person number masked, appended alone or with its claim', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    const detail = { note: 'pasient 13116900216 ble flyttet', list: ['13116900216'] };
+    await ledger.appendEvent({ msgId: message.msgId, stage: 'delivery', outcome: EventOutcome.FAILED, errorCode: 'X', detail });
+    await ledger.claimAndAppend('mask-test', randomUUID(), { msgId: message.msgId, stage: 'validation', outcome: EventOutcome.SUCCEEDED, detail });
+    const stored = JSON.stringify((await ledger.trace(message.msgId))?.events.map((e) => e.detail));
+    expect(stored).not.toContain('13116900216');
+    expect(stored).toContain('pasient');
   });
 
   it('refuses an event for a message the ledger does not know', async () => {
