@@ -37,11 +37,28 @@ export interface Journal {
 export class JournalStore implements Journal {
   constructor(private readonly db: LedgerClient) {}
 
+  /**
+   * Files the entry unless (party, msgId) is filed already, and returns when it was filed: one
+   * statement (insert-unless-exists, else the existing row), where it was an insert and a read.
+   */
   async file(entry: JournalEntryInput): Promise<FilingResult> {
     return this.guard(async () => {
-      const { count } = await this.db.journalEntry.createMany({ data: [{ ...entry }], skipDuplicates: true });
-      const row = await this.db.journalEntry.findUnique({ where: { partyHerId_msgId: { partyHerId: entry.partyHerId, msgId: entry.msgId } } });
-      return { filed: count === 1, filedAt: row?.filedAt ?? new Date() };
+      const rows = await this.db.$queryRaw<{ filed_at: Date; filed: boolean }[]>`
+        WITH inserted AS (
+          INSERT INTO journal_entry (system, party_her_id, msg_id, msg_type, patient_key, filed_at)
+          VALUES (${entry.system}, ${entry.partyHerId}, ${entry.msgId}::uuid, ${entry.msgType}, ${entry.patientKey}, now())
+          ON CONFLICT (party_her_id, msg_id) DO NOTHING
+          RETURNING filed_at
+        )
+        SELECT filed_at, true AS filed FROM inserted
+        UNION ALL
+        SELECT filed_at, false AS filed FROM journal_entry
+        WHERE party_her_id = ${entry.partyHerId} AND msg_id = ${entry.msgId}::uuid AND NOT EXISTS (SELECT 1 FROM inserted)`;
+      const row = rows[0];
+      if (row) return { filed: row.filed, filedAt: row.filed_at };
+      // A concurrent filing committed after this statement's snapshot: its row is there now.
+      const existing = await this.db.journalEntry.findUnique({ where: { partyHerId_msgId: { partyHerId: entry.partyHerId, msgId: entry.msgId } } });
+      return { filed: false, filedAt: existing?.filedAt ?? new Date() };
     });
   }
 
