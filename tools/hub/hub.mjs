@@ -202,7 +202,7 @@ async function waitForReady(name, port, timeoutMs = Number(process.env.HUB_READY
   }
 }
 
-/** Node flags for every service process (V8 heap sizing: docs/benchmarks.md), overridable with HUB_SERVICE_NODE_FLAGS. */
+/** Node flags for every service process, from HUB_SERVICE_NODE_FLAGS (none by default; heap sizing: docs/benchmarks.md). */
 function serviceNodeFlags() {
   return (process.env.HUB_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }

@@ -85,7 +85,8 @@ export class ReceiptRepository {
       SELECT ${EXPECTATION_COLUMNS}, false AS created FROM receipt_expectation
       WHERE msg_id = ${row.msgId}::uuid AND receiver_her_id = ${row.receiverHerId} AND NOT EXISTS (SELECT 1 FROM opened)`;
     const found = rows[0];
-    // Only a row deleted between the insert's conflict and the read gets here: let the event come again.
+    // Empty only when a concurrent writer's row (the AppRec creating it closed) committed after this
+    // statement's snapshot, or the row was deleted since: the event comes again and finds it.
     if (!found) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId: row.msgId } });
     const { created, ...expectation } = found;
     return { row: toRow(expectation), created };

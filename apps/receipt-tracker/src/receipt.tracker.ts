@@ -65,15 +65,14 @@ export class ReceiptTracker {
     // The message's facts never change once recorded, so they are read before (not inside) the
     // write; the claim and the expectation are then ONE statement, no interactive transaction
     // (six round trips became two: docs/benchmarks.md).
-    const message = await this.repo.originalMessage(this.db, e.msgId).catch((err) => {
-      throw classifyDatabaseFailure(err, 'open');
-    });
-    if (!message) {
-      throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
-    }
-    if (message.msgType === APPREC_MSG_TYPE) return;
-    const { row, created } = await this.repo
-      .claimAndOpen(this.db, { stage: ReceiptStages.Dispatched, eventId: e.eventId }, {
+    let opened: Awaited<ReturnType<ReceiptRepository['claimAndOpen']>>;
+    try {
+      const message = await this.repo.originalMessage(this.db, e.msgId);
+      if (!message) {
+        throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
+      }
+      if (message.msgType === APPREC_MSG_TYPE) return;
+      opened = await this.repo.claimAndOpen(this.db, { stage: ReceiptStages.Dispatched, eventId: e.eventId }, {
         msgId: message.msgId,
         receiverHerId,
         conversationId: message.conversationId,
@@ -82,10 +81,11 @@ export class ReceiptTracker {
         genDate: message.genDate,
         openedAt: now,
         ...this.policy.deadlinesFor(message.genDate),
-      })
-      .catch((err) => {
-        throw classifyDatabaseFailure(err, 'open');
       });
+    } catch (err) {
+      throw classifyDatabaseFailure(err, 'open'); // a HubError passes through as it is
+    }
+    const { row, created } = opened;
     if (created) this.log.info('expectation opened', { ...ids, receiverHerId });
     // Published on every delivery while still open: a redelivery after a crash re-publishes the same id.
     if (row.status === 'OPEN') await this.publisher.publish([expectationChange(row, 'open', row.openedAt)]);

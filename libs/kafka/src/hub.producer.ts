@@ -75,7 +75,8 @@ export class HubProducer {
 
   /** Publishes one payload; resolves when the broker has acknowledged it (acks=all). */
   async publish<T>(def: TopicDefinition<T>, payload: T, opts: PublishOptions = {}): Promise<void> {
-    await this.sendRecords([this.toRecord(def, payload, opts)]);
+    // toRecord has checked the key and headers already.
+    await this.enqueue([this.toRecord(def, payload, opts)]);
   }
 
   /**
@@ -93,7 +94,11 @@ export class HubProducer {
   async sendRecords(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     for (const r of records) assertNoPersonIdOutsideValue(r);
-    await new Promise<void>((resolve, reject) => {
+    await this.enqueue(records);
+  }
+
+  private enqueue(records: OutgoingRecord[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, bytes: records.reduce((n, r) => n + r.value.length, 0), resolve, reject });
       if (!this.draining) void this.drain();
     });

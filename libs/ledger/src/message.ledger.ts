@@ -174,26 +174,7 @@ export class MessageLedger {
    */
   async appendEvent(event: LedgerEventInput): Promise<LedgerEvent> {
     assertEventInput(event);
-    const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
-    try {
-      const rows = await this.db.$queryRaw<RawEventRow[]>`
-        WITH appended AS (
-          INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
-          VALUES (${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
-                  ${detail}::jsonb, COALESCE(${event.occurredAt ?? null}::timestamptz, now()))
-          RETURNING id, msg_id, stage, outcome::text AS outcome, error_code, detail, occurred_at
-        ), moved AS (
-          UPDATE message SET status = ${event.status ?? null}::message_status, updated_at = now()
-          WHERE msg_id = ${event.msgId}::uuid AND ${event.status ?? null}::message_status IS NOT NULL
-        )
-        SELECT id, msg_id::text AS msg_id, stage, outcome, error_code, detail, occurred_at FROM appended`;
-      return fromRawEvent(rows[0]!);
-    } catch (error) {
-      if (isForeignKeyViolation(error)) {
-        throw new HubError(LedgerErrorCodes.UnknownMessage, 'no message with this msgId in the ledger', { cause: error, metadata: { msgId: event.msgId } });
-      }
-      throw classifyLedgerFailure(error, 'appendEvent');
-    }
+    return (await this.#append('appendEvent', event))!;
   }
 
   /**
@@ -207,13 +188,21 @@ export class MessageLedger {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     assertEventInput(event);
+    return this.#append('claimAndAppend', event, { stage, eventId });
+  }
+
+  /**
+   * The event insert and status move of appendEvent and claimAndAppend as one statement; with a
+   * claim, both happen only when the claim is new (null otherwise), without one always.
+   */
+  async #append(operation: string, event: LedgerEventInput, claim?: { stage: string; eventId: string }): Promise<LedgerEvent | null> {
     const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
+    const claimed = claim
+      ? Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING RETURNING 1`
+      : Prisma.sql`SELECT 1`;
     try {
       const rows = await this.db.$queryRaw<RawEventRow[]>`
-        WITH claimed AS (
-          INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId})
-          ON CONFLICT DO NOTHING RETURNING 1
-        ), appended AS (
+        WITH claimed AS (${claimed}), appended AS (
           INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
           SELECT ${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
                  ${detail}::jsonb, COALESCE(${event.occurredAt ?? null}::timestamptz, now())
@@ -229,7 +218,7 @@ export class MessageLedger {
       if (isForeignKeyViolation(error)) {
         throw new HubError(LedgerErrorCodes.UnknownMessage, 'no message with this msgId in the ledger', { cause: error, metadata: { msgId: event.msgId } });
       }
-      throw classifyLedgerFailure(error, 'claimAndAppend');
+      throw classifyLedgerFailure(error, operation);
     }
   }
 
