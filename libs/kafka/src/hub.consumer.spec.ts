@@ -33,28 +33,38 @@ interface Harness {
   consumer: HubConsumer;
   runConfig: { eachBatch: EachBatch; partitionsConsumedConcurrently: number; autoCommit: boolean; eachBatchAutoResolve: boolean };
   commits: string[];
+  /** Each commitOffsets request: its partitions' offsets as `partition:offset`. */
+  commitRequests: string[][];
+  /** Emits a kafkajs consumer event (e.g. REBALANCING) to the consumer's listeners. */
+  emit(event: string): void;
   /** Offsets resolved to kafkajs (its fetch position), in order. */
   resolved: string[];
   deadLetters: OutgoingRecord[];
-  /** Hands events n = from..to (offsets n - 1) of partition 0 to the consumer as one fetched batch. */
-  feed(from: number, to: number, running?: () => boolean): Promise<void>;
+  /** Hands events n = from..to (offsets n - 1) of a partition (default 0) to the consumer as one fetched batch. */
+  feed(from: number, to: number, running?: () => boolean, partition?: number): Promise<void>;
 }
 
 async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubConsumerOptions> = {}): Promise<Harness> {
   let runConfig: Harness['runConfig'] | undefined;
   const commits: string[] = [];
+  const commitRequests: string[][] = [];
+  const listeners = new Map<string, (() => void)[]>();
   const resolved: string[] = [];
   const deadLetters: OutgoingRecord[] = [];
   const fakeConsumer = {
-    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
-    on: () => () => undefined,
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', REBALANCING: 'consumer.rebalancing' },
+    on: (event: string, listener: () => void) => {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+      return () => undefined;
+    },
     connect: async () => undefined,
     subscribe: async () => undefined,
     run: async (cfg: Harness['runConfig']) => {
       runConfig = cfg;
     },
-    commitOffsets: async (offsets: { offset: string }[]) => {
+    commitOffsets: async (offsets: { partition: number; offset: string }[]) => {
       commits.push(...offsets.map((o) => o.offset));
+      commitRequests.push(offsets.map((o) => `${o.partition}:${o.offset}`));
     },
     disconnect: async () => undefined,
   };
@@ -64,7 +74,8 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
       deadLetters.push(...records);
     },
   } as unknown as HubProducer;
-  const consumer = new HubConsumer(kafka, producer, { groupId: 'batch-test', retryInitialMs: 1, retryMaxMs: 1, maxUnclassifiedAttempts: 2, ...opts });
+  // Commits at the end of every batch unless a case sets an interval (cases below).
+  const consumer = new HubConsumer(kafka, producer, { groupId: 'batch-test', retryInitialMs: 1, retryMaxMs: 1, maxUnclassifiedAttempts: 2, commitIntervalMs: 0, ...opts });
   consumer.on(topic, async (e) => handler(e.payload.n));
   await consumer.start();
   const cfg = runConfig!;
@@ -72,9 +83,11 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
     consumer,
     runConfig: cfg,
     commits,
+    commitRequests,
+    emit: (event) => (listeners.get(event) ?? []).forEach((l) => l()),
     resolved,
     deadLetters,
-    feed: async (from, to, running = () => true) => {
+    feed: async (from, to, running = () => true, partition = 0) => {
       const messages = [];
       for (let n = from; n <= to; n++) {
         messages.push({
@@ -87,7 +100,7 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
         } as unknown as KafkaMessage);
       }
       await cfg.eachBatch({
-        batch: { topic: physicalName(topic.name), partition: 0, messages },
+        batch: { topic: physicalName(topic.name), partition, messages },
         heartbeat: async () => undefined,
         isRunning: running,
         isStale: () => false,
@@ -179,4 +192,64 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     expect(h.resolved).toEqual(['0', '1']);
     expect(h.deadLetters).toHaveLength(0);
   });
+
+  describe('with a commit interval', () => {
+    it('commits the batches of all partitions handled within the interval in one request, each past its last event', async () => {
+      const h = track(await harness(async () => undefined, { commitIntervalMs: 50 }));
+      await h.feed(1, 3, undefined, 0);
+      await h.feed(4, 5, undefined, 0);
+      await h.feed(1, 2, undefined, 1);
+      expect(h.commitRequests).toEqual([]);
+      await waitUntil(() => h.commitRequests.length > 0);
+      expect(h.commitRequests).toEqual([['0:5', '1:2']]);
+      await h.feed(6, 6, undefined, 0);
+      await waitUntil(() => h.commitRequests.length > 1);
+      expect(h.commitRequests).toEqual([['0:5', '1:2'], ['0:6']]);
+    });
+
+    it('commits what was handled at once when the consumer stops', async () => {
+      const h = track(await harness(async () => undefined, { commitIntervalMs: 60_000 }));
+      await h.feed(1, 4);
+      expect(h.commitRequests).toEqual([]);
+      await h.consumer.stop();
+      expect(h.commitRequests).toEqual([['0:4']]);
+    });
+
+    it('commits what was handled at once when the group starts to rebalance', async () => {
+      const h = track(await harness(async () => undefined, { commitIntervalMs: 60_000 }));
+      await h.feed(1, 2);
+      await h.feed(1, 1, undefined, 3);
+      h.emit('consumer.rebalancing');
+      await waitUntil(() => h.commitRequests.length > 0);
+      expect(h.commitRequests).toEqual([['0:2', '3:1']]);
+    });
+
+    it('commits at once, not within the interval, what a failing batch handled before its failure', async () => {
+      let stopRequested = false;
+      const h = track(
+        await harness(
+          async (n) => {
+            if (n === 2) {
+              if (!stopRequested) {
+                stopRequested = true;
+                void h.consumer.stop();
+              }
+              throw new HubError('LEDGER.UNAVAILABLE', 'database is down', { retriable: true });
+            }
+          },
+          { commitIntervalMs: 60_000 },
+        ),
+      );
+      await expect(h.feed(1, 3)).rejects.toMatchObject({ code: 'LEDGER.UNAVAILABLE' });
+      expect(h.commitRequests).toEqual([['0:1']]);
+    });
+  });
 });
+
+async function waitUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -34,10 +34,24 @@ export interface HubConsumerOptions {
    * partition, so this is parallelism the delivery rules already allow.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long handled offsets may wait to be committed together, ms; default
+   * DEFAULT_COMMIT_INTERVAL_MS. 0 commits at the end of every fetched batch.
+   */
+  commitIntervalMs?: number;
 }
 
 /** The message topics' partition count (libs/contracts MESSAGE_PARTITIONS): one worker per partition. */
 export const DEFAULT_PARTITION_CONCURRENCY = 6;
+
+/**
+ * Offsets handled within this window go to the broker in one OffsetCommit for all partitions,
+ * instead of one commit per partition's batch (a commit request and a __consumer_offsets write
+ * each: under load, batches are small and many). The price is bounded: after a crash, at most
+ * this much work comes again, and the ledger's claims make redone events harmless. A graceful
+ * stop and a rebalance commit at once, so neither redoes anything.
+ */
+export const DEFAULT_COMMIT_INTERVAL_MS = 200;
 
 const deadLetters = new Counter({
   name: 'hub_dead_letters_total',
@@ -49,7 +63,8 @@ const deadLetters = new Counter({
 /**
  * Consumes catalogue topics with the hub's delivery rules:
  * - the handler is awaited; the offset is committed only after it succeeded
- *   (or after the event was safely written to the dead-letter topic), once per fetched batch;
+ *   (or after the event was safely written to the dead-letter topic): handled offsets are
+ *   committed together, all partitions in one request, at most `commitIntervalMs` after;
  * - a retriable HubError (a dependency is down) is retried with backoff for as
  *   long as it takes, never dead-lettered: an outage must not empty the pipeline
  *   into a DLQ;
@@ -73,6 +88,12 @@ export class HubConsumer {
   private running = false;
   private joined: Promise<void> = Promise.resolve();
   private stopLagReport?: () => Promise<void>;
+  private readonly commitIntervalMs: number;
+  /** Per `topic:partition`, the last offset handled and not yet committed. */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer?: NodeJS.Timeout;
+  /** Commits run one after the other, so a later offset never lands before an earlier one. */
+  private commitChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -83,6 +104,7 @@ export class HubConsumer {
     this.maxUnclassifiedAttempts = opts.maxUnclassifiedAttempts ?? 5;
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
+    this.commitIntervalMs = opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
   }
 
   get groupId(): string {
@@ -106,6 +128,7 @@ export class HubConsumer {
     if (this.handlers.size === 0) throw new Error(`consumer ${this.opts.groupId} has no handlers`);
     this.stopping = false;
     this.watchCrashes(opts);
+    this.commitOnRebalance();
     this.joined = new Promise((resolve) => {
       const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         remove();
@@ -117,11 +140,11 @@ export class HubConsumer {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITION_CONCURRENCY,
-      // eachBatch so that a fetched batch costs one offset commit, after its last event, instead of
-      // one commit request (and one __consumer_offsets write) per event; events are still handled one
-      // at a time in partition order. Offsets stay in our hands: kafkajs resolves nothing itself, and
-      // resolveOffset (kafkajs's fetch position: without it the batch is fetched again) follows each
-      // event done with.
+      // eachBatch so that offsets are committed per batch (and batches' offsets together, see
+      // commitIntervalMs) instead of one commit request (and one __consumer_offsets write) per event;
+      // events are still handled one at a time in partition order. Offsets stay in our hands: kafkajs
+      // resolves nothing itself, and resolveOffset (kafkajs's fetch position: without it the batch is
+      // fetched again) follows each event done with.
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         await this.processBatch(batch.topic, batch.partition, batch.messages, { heartbeat, isRunning, isStale, resolveOffset });
@@ -183,14 +206,66 @@ export class HubConsumer {
     this.stopping = true;
     await this.stopLagReport?.();
     this.stopLagReport = undefined;
+    // What was handled so far, while still a member; a batch still running commits its own
+    // work before it returns (it sees `stopping`), and kafkajs leaves the group only after that.
+    await this.flushCommits().catch((err) => this.commitFailed(err));
     await this.consumer.disconnect();
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    this.pendingCommits.clear();
     this.running = false;
   }
 
+  private rebalanceWatch?: () => void;
+
   /**
-   * Handles a partition's batch in order and commits past the last event done with. If the batch
-   * stops early (the consumer stops while an event still fails, or a rebalance interrupts a heartbeat),
-   * what was done is committed and the rest stays uncommitted: the partition's next owner starts there.
+   * Before the group moves partitions, what this member handled is committed under its current
+   * generation, so the partitions' next owners start after it (a commit held back by the
+   * interval would otherwise be lost, or land after the new owner's and move it back).
+   */
+  private commitOnRebalance(): void {
+    this.rebalanceWatch ??= this.consumer.on(this.consumer.events.REBALANCING, () => {
+      void this.flushCommits().catch((err) => this.commitFailed(err));
+    });
+  }
+
+  /** Remembers `offset` as handled; commits now (no interval, stopping) or within the interval. */
+  private async markHandled(topic: string, partition: number, offset: string): Promise<void> {
+    this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset });
+    if (this.commitIntervalMs === 0 || this.stopping) {
+      await this.flushCommits();
+      return;
+    }
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      this.flushCommits().catch((err) => this.commitFailed(err));
+    }, this.commitIntervalMs);
+  }
+
+  /** Commits every offset handled and not yet committed, all partitions in one request. */
+  private flushCommits(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    const run = this.commitChain.then(async () => {
+      if (this.pendingCommits.size === 0) return;
+      const offsets = [...this.pendingCommits.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() }));
+      this.pendingCommits.clear();
+      await this.consumer.commitOffsets(offsets);
+    });
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A refused commit (mid-rebalance, member evicted) only means those events come again: the ledger's claims make that harmless. */
+  private commitFailed(err: unknown): void {
+    this.log.warn('offset commit failed: events handled since the last commit will be redelivered', { group: this.opts.groupId, error: maskPersonIds(String((err as Error)?.message)) });
+  }
+
+  /**
+   * Handles a partition's batch in order and commits past the last event done with (within the
+   * commit interval). If the batch stops early (the consumer stops while an event still fails, or a
+   * rebalance interrupts a heartbeat), what was done is committed at once and the rest stays
+   * uncommitted: the partition's next owner starts there.
    */
   private async processBatch(
     topic: string,
@@ -210,10 +285,13 @@ export class HubConsumer {
     } catch (err) {
       // The error is what kafkajs must see; a commit refused now (e.g. mid-rebalance) only means
       // those events come again, and the ledger's claims make that harmless.
-      if (done !== undefined) await this.commit(topic, partition, done).catch(() => undefined);
+      if (done !== undefined) {
+        this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset: done });
+        await this.flushCommits().catch(() => undefined);
+      }
       throw err;
     }
-    if (done !== undefined) await this.commit(topic, partition, done);
+    if (done !== undefined) await this.markHandled(topic, partition, done);
   }
 
   /** Handles one event: the handler, its retries, or the dead-letter topic. Resolves once it is done with. */
@@ -249,11 +327,6 @@ export class HubConsumer {
         await heartbeat();
       }
     }
-  }
-
-  /** Commits `offset` as handled: the group resumes after it. */
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
   }
 
   /** Copies the event to the topic's dead-letter topic with why it failed; resolves once the broker has it. */
