@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { rawSql, type LedgerClient } from '@hub/ledger';
+import { rawSql, sqlRows, type LedgerClient } from '@hub/ledger';
 import type { DueCondition, ExpectationSnapshot, ExpectationStatus, ReceiptErrorEntry } from '@hub/receipts';
 import type { LedgerTx } from './database.failure.js';
 
@@ -49,10 +49,11 @@ interface DueRowRaw {
 export class ReceiptRepository {
   async originalMessage(db: Db, msgId: string): Promise<OriginalMessage | null> {
     if (!isUuid(msgId)) return null;
-    const m = await db.message.findUnique({
-      where: { msgId },
-      select: { msgId: true, conversationId: true, msgType: true, senderHerId: true, receiverHerIds: true, genDate: true, createdAt: true },
-    });
+    // Raw, as every read on the hot paths here: an ORM call costs its query compilation on top.
+    const [m] = await sqlRows<{ msgId: string; conversationId: string; msgType: string; senderHerId: number; receiverHerIds: number[]; genDate: Date | null; createdAt: Date }>(db)`
+      SELECT msg_id::text AS "msgId", conversation_id AS "conversationId", msg_type AS "msgType", sender_her_id AS "senderHerId",
+             receiver_her_ids AS "receiverHerIds", gen_date AS "genDate", created_at AS "createdAt"
+      FROM message WHERE msg_id = ${msgId}::uuid`;
     if (!m) return null;
     // GenDate as the sender wrote it; older rows without it fall back to when intake took the message.
     return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt, acceptedAt: m.createdAt };
@@ -70,7 +71,7 @@ export class ReceiptRepository {
     claim: { stage: string; eventId: string },
     row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>,
   ): Promise<{ row: ExpectationRow; created: boolean }> {
-    const rows = await db.$queryRaw<(Parameters<typeof toRow>[0] & { created: boolean })[]>`
+    const rows = await sqlRows<Parameters<typeof toRow>[0] & { created: boolean }>(db)`
       WITH claimed AS (
         INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING
       ), opened AS (
@@ -99,23 +100,27 @@ export class ReceiptRepository {
 
   async find(db: Db, msgId: string, receiverHerId: number): Promise<ExpectationRow | null> {
     if (!isUuid(msgId)) return null;
-    const row = await db.receiptExpectation.findUnique({ where: { msgId_receiverHerId: { msgId, receiverHerId } } });
+    const [row] = await sqlRows<Parameters<typeof toRow>[0]>(db)`
+      SELECT ${EXPECTATION_COLUMNS} FROM receipt_expectation WHERE msg_id = ${msgId}::uuid AND receiver_her_id = ${receiverHerId}`;
     return row ? toRow(row) : null;
   }
 
   async forMessage(db: Db, msgId: string): Promise<ExpectationRow[]> {
     if (!isUuid(msgId)) return [];
-    const rows = await db.receiptExpectation.findMany({ where: { msgId }, orderBy: { receiverHerId: 'asc' } });
+    const rows = await sqlRows<Parameters<typeof toRow>[0]>(db)`
+      SELECT ${EXPECTATION_COLUMNS} FROM receipt_expectation WHERE msg_id = ${msgId}::uuid ORDER BY receiver_her_id`;
     return rows.map(toRow);
   }
 
   /** Closes an OPEN expectation; false when it was not open any more (a concurrent close won). */
   async close(db: Db, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<boolean> {
-    const { count } = await db.receiptExpectation.updateMany({
-      where: { msgId, receiverHerId, status: 'OPEN' },
-      data: { status: data.status, apprecId: data.apprecId, closedAt: data.closedAt, errors: data.errors.length ? toJson(data.errors) : undefined },
-    });
-    return count === 1;
+    const rows = await sqlRows<{ closed: number }>(db)`
+      UPDATE receipt_expectation
+      SET status = ${data.status}::receipt_status, apprec_id = ${data.apprecId}::uuid, closed_at = ${data.closedAt}::timestamptz,
+          errors = COALESCE(${data.errors.length ? JSON.stringify(data.errors) : null}::jsonb, errors)
+      WHERE msg_id = ${msgId}::uuid AND receiver_her_id = ${receiverHerId} AND status = 'OPEN'
+      RETURNING 1 AS closed`;
+    return rows.length === 1;
   }
 
   async insertUnmatched(db: Db, row: { apprecId: string; senderHerId: number; originalMsgId: string | null; receivedAt: Date; detail: Record<string, unknown> }): Promise<boolean> {

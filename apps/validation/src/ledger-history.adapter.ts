@@ -1,4 +1,4 @@
-import type { LedgerClient } from '@hub/ledger';
+import { sqlRows, type LedgerClient } from '@hub/ledger';
 import type { PartyRegistry } from '@hub/registry';
 import type { HistoryMessage, MessageHistory, PartyDirectory, RuleParty } from '@hub/validation-rules';
 
@@ -11,7 +11,7 @@ export class LedgerMessageHistory implements MessageHistory {
    * than this one, without those the hub rejected (they never reached anyone: not part of the chain).
    */
   async earlierMessages(conversationId: string, msgId: string): Promise<readonly HistoryMessage[]> {
-    const rows = await this.db.$queryRaw<{ msg_id: string; msg_type: string; sender_her_id: number; forsendelsesstatus: string | null; ref_to_parent: string | null; conversation_id: string }[]>`
+    const rows = await sqlRows<{ msg_id: string; msg_type: string; sender_her_id: number; forsendelsesstatus: string | null; ref_to_parent: string | null; conversation_id: string }>(this.db)`
       SELECT m.msg_id::text AS msg_id, m.msg_type, m.sender_her_id, m.forsendelsesstatus, m.ref_to_parent::text AS ref_to_parent, m.conversation_id
       FROM message m
       WHERE m.conversation_id = ${conversationId}

@@ -1,4 +1,5 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
+import pg from 'pg';
 import { LedgerErrorCodes } from './ledger.error-codes.js';
 import { classifyLedgerFailure, isTransientDatabaseFailure } from './ledger-failure.classifier.js';
 
@@ -45,6 +46,24 @@ describe('classifyLedgerFailure', () => {
     expect(classifyLedgerFailure(down, 'claimAndAppend')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
     const closed = Object.assign(new Error('Raw query failed. Code: `N/A`. Message: `...`'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } });
     expect(isTransientDatabaseFailure(closed)).toBe(true);
+  });
+
+  // What `pg` itself throws when PostgreSQL answers with an error (sqlRows on the pool).
+  const pgError = (sqlState: string) => Object.assign(new pg.DatabaseError('server said no', 0, 'error'), { code: sqlState, severity: 'ERROR' });
+
+  it.each(['23505', '23503', '22P02', '42P01'])('makes a pg DatabaseError with SQLSTATE %s (the statement\'s fault) a permanent LEDGER.REJECTED', (state) => {
+    const error = classifyLedgerFailure(pgError(state), 'claimAndAppend');
+    expect(error).toMatchObject({ code: LedgerErrorCodes.Rejected, retriable: false });
+    expect(error.metadata).toEqual({ operation: 'claimAndAppend', sqlState: state });
+  });
+
+  it.each(['57P01', '57P03', '08006', '40001', '53300'])('makes a pg DatabaseError with SQLSTATE %s (the server restarting or overloaded) retriable', (state) => {
+    expect(classifyLedgerFailure(pgError(state), 'claimAndAppend')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+  });
+
+  it('makes pg\'s own connection failures (no SQLSTATE) retriable', () => {
+    expect(isTransientDatabaseFailure(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isTransientDatabaseFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
   });
 
   it('passes a HubError through unchanged', () => {

@@ -33,8 +33,19 @@ interface WrappedDriverError {
   meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
 }
 
-/** PostgreSQL's SQLSTATE of a Prisma driver-adapter error (P2039/P2010), when it carries one. */
+/**
+ * An error straight from `pg` (sqlRows on the pool): its DatabaseError carries the SQLSTATE in
+ * `code` and the server's `severity`; socket failures carry errno codes (ECONNREFUSED …) instead.
+ */
+function pgSqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.code === 'string' && typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+}
+
+/** PostgreSQL's SQLSTATE of a Prisma driver-adapter error (P2039/P2010) or of a `pg` error, when it carries one. */
 export function sqlStateOf(error: unknown): string | undefined {
+  const direct = pgSqlState(error);
+  if (direct) return direct;
   const e = error as WrappedDriverError | null;
   const original = e?.meta?.driverAdapterError?.cause?.originalCode;
   if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
@@ -43,12 +54,15 @@ export function sqlStateOf(error: unknown): string | undefined {
 }
 
 /**
- * True when retrying the same statement later can succeed: anything without a P2 code (connection
+ * True when retrying the same statement later can succeed: a `pg` error whose SQLSTATE class is
+ * transient (as below), anything without a P2 code (connection
  * refused or reset, P1001 unreachable, pool closed), a transient P2 code (TRANSIENT_P2), or a
  * wrapped driver error (P2010/P2039) that is the connection's or a transient SQLSTATE's. False for
  * a refusal of the statement itself (a constraint, a bad value), which no retry changes.
  */
 export function isTransientDatabaseFailure(error: unknown): boolean {
+  const direct = pgSqlState(error);
+  if (direct) return TRANSIENT_SQLSTATE_CLASSES.has(direct.slice(0, 2));
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
   if (!code?.startsWith('P2')) return true;
   if (TRANSIENT_P2.has(code)) return true;
@@ -69,7 +83,9 @@ export function classifyLedgerFailure(error: unknown, operation: string): HubErr
   if (error instanceof HubError) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
   const state = sqlStateOf(error);
-  const metadata = { operation, ...(code ? { prismaCode: code } : {}), ...(state ? { sqlState: state } : {}) };
+  // A pg error's `code` is its SQLSTATE (reported as such), not a Prisma code.
+  const prismaCode = code && !pgSqlState(error) ? code : undefined;
+  const metadata = { operation, ...(prismaCode ? { prismaCode } : {}), ...(state ? { sqlState: state } : {}) };
   if (!isTransientDatabaseFailure(error)) {
     return new HubError(LedgerErrorCodes.Rejected, `ledger ${operation} rejected by the database (${code})`, {
       cause: error,

@@ -1,7 +1,7 @@
 import { HubError } from '@hub/errors';
 import { maskEventDetail, type LedgerJson, type LedgerJsonObject } from './event-detail.mask.js';
 import { EventOutcome, MessageStatus, Prisma } from './generated/prisma/client.js';
-import type { LedgerClient } from './ledger-client.factory.js';
+import { sqlRows, type LedgerClient } from './ledger-client.factory.js';
 import { LedgerErrorCodes } from './ledger.error-codes.js';
 import { classifyLedgerFailure } from './ledger-failure.classifier.js';
 import { assertHerId, assertMsgId, assertPatientKey, assertText } from './ledger-input.validator.js';
@@ -130,7 +130,7 @@ export class MessageLedger {
     const doc = message.document ?? null;
     const idem = message.idempotency ?? null;
     try {
-      const rows = await this.db.$queryRaw<{ msg_id: string }[]>`
+      const rows = await sqlRows<{ msg_id: string }>(this.db)`
         WITH inserted AS (
           INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, patient_key, status,
                                gen_date, forsendelsesstatus, ref_to_parent, content_hash, updated_at)
@@ -201,7 +201,7 @@ export class MessageLedger {
       ? Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING RETURNING 1`
       : Prisma.sql`SELECT 1`;
     try {
-      const rows = await this.db.$queryRaw<RawEventRow[]>`
+      const rows = await sqlRows<RawEventRow>(this.db)`
         WITH claimed AS (${claimed}), appended AS (
           INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
           SELECT ${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
@@ -248,11 +248,9 @@ export class MessageLedger {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     try {
-      const { count } = await this.db.processedEvent.createMany({
-        data: [{ stage, eventId }],
-        skipDuplicates: true,
-      });
-      return count === 1;
+      const rows = await sqlRows<{ claimed: number }>(this.db)`
+        INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId}) ON CONFLICT DO NOTHING RETURNING 1 AS claimed`;
+      return rows.length === 1;
     } catch (error) {
       throw classifyLedgerFailure(error, 'claim');
     }

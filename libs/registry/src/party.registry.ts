@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { HubError } from '@hub/errors';
-import type { LedgerClient } from '@hub/ledger';
+import { sqlRows, type LedgerClient } from '@hub/ledger';
 import { herIdsOf, type PartyRecord, type PartyStatusName, type Principal } from './party.js';
 
 export const RegistryErrorCodes = {
@@ -65,13 +65,16 @@ export class PartyRegistry {
   async authenticate(token: string): Promise<Principal | null> {
     if (!token) return null;
     // A database that is away answers 503 (retry), not 500: the caller did nothing wrong.
-    const cred = await this.db.partyCredential.findUnique({ where: { tokenHash: hashToken(token) } }).catch((err: unknown) => {
+    // Read on every API call (not cached, so a revoked token stops at once): one raw statement.
+    const [cred] = await sqlRows<{ id: string; role: string; party_her_id: number | null; revoked: boolean }>(this.db)`
+      SELECT id::text AS id, role::text AS role, party_her_id, revoked_at IS NOT NULL AS revoked
+      FROM party_credential WHERE token_hash = ${hashToken(token)}`.catch((err: unknown) => {
       throw new HubError(RegistryErrorCodes.Unavailable, 'the credential store is unavailable; try again', { cause: err, retriable: true });
     });
-    if (!cred || cred.revokedAt) return null;
+    if (!cred || cred.revoked) return null;
     if (cred.role === 'OPERATOR') return { role: 'OPERATOR', credentialId: cred.id };
-    if (cred.partyHerId === null) return null;
-    const party = await this.findParty(cred.partyHerId);
+    if (cred.party_her_id === null) return null;
+    const party = await this.findParty(cred.party_her_id);
     if (!party) return null;
     return { role: 'PARTY', credentialId: cred.id, partyHerId: party.herId, herIds: new Set(herIdsOf(party)) };
   }

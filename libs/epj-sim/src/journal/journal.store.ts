@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import type { LedgerClient } from '@hub/ledger';
+import { sqlRows, type LedgerClient } from '@hub/ledger';
 
 export const JournalErrorCodes = {
   Unavailable: 'EPJ.JOURNAL_UNAVAILABLE',
@@ -43,7 +43,7 @@ export class JournalStore implements Journal {
    */
   async file(entry: JournalEntryInput): Promise<FilingResult> {
     return this.guard(async () => {
-      const rows = await this.db.$queryRaw<{ filed_at: Date; filed: boolean }[]>`
+      const rows = await sqlRows<{ filed_at: Date; filed: boolean }>(this.db)`
         WITH inserted AS (
           INSERT INTO journal_entry (system, party_her_id, msg_id, msg_type, patient_key, filed_at)
           VALUES (${entry.system}, ${entry.partyHerId}, ${entry.msgId}::uuid, ${entry.msgType}, ${entry.patientKey}, now())

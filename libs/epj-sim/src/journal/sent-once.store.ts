@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { MessageLedger, type LedgerClient } from '@hub/ledger';
+import { MessageLedger, sqlRows, type LedgerClient } from '@hub/ledger';
 
 /**
  * Remembers which outgoing documents (AppRecs, answers) an EPJ has already handed to intake,
@@ -21,7 +21,9 @@ export class LedgerSentOnce implements SentOnce {
 
   async wasSent(stage: string, documentId: string): Promise<boolean> {
     try {
-      return (await this.db.processedEvent.count({ where: { stage, eventId: documentId } })) > 0;
+      const [row] = await sqlRows<{ sent: boolean }>(this.db)`
+        SELECT EXISTS (SELECT 1 FROM processed_event WHERE stage = ${stage} AND event_id = ${documentId}) AS sent`;
+      return row?.sent === true;
     } catch (err) {
       throw new HubError('EPJ.JOURNAL_UNAVAILABLE', `sent-once lookup failed: ${(err as Error).message}`, { retriable: true, cause: err });
     }

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { HubErrorCodes } from '@hub/errors';
+import { classifyLedgerFailure, createLedgerClient, LedgerErrorCodes, MessageLedger, sqlRows } from './index.js';
+import { createTestDatabase, truncateLedger, type TestDatabase } from './testing.js';
+
+/** sqlRows: the hot statements' path straight to the client's pg pool, against PostgreSQL. */
+describe('sqlRows against PostgreSQL', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlrows_it');
+  });
+  afterAll(() => database?.drop());
+  beforeEach(() => truncateLedger(database.client));
+
+  const insertMessage = async (msgId = randomUUID()) => {
+    await new MessageLedger(database.client).recordAccepted({ msgId, conversationId: msgId, msgType: 'T', version: 'v1', senderHerId: 1, receiverHerIds: [2] });
+    return msgId;
+  };
+
+  it('returns the rows of one statement with the types $queryRaw gives (int8 as bigint, timestamptz as Date, jsonb parsed)', async () => {
+    const msgId = await insertMessage();
+    const at = new Date('2026-11-30T12:34:56.789Z');
+    const [viaPool] = await sqlRows<{ id: bigint; occurred_at: Date; detail: unknown; n: bigint }>(database.client)`
+      INSERT INTO message_event (msg_id, stage, outcome, detail, occurred_at)
+      VALUES (${msgId}::uuid, 'x', 'SUCCEEDED', ${JSON.stringify({ a: [1, 'b'] })}::jsonb, ${at}::timestamptz)
+      RETURNING id, occurred_at, detail, 9007199254740993::int8 AS n`;
+    expect(typeof viaPool!.id).toBe('bigint');
+    expect(viaPool!.n).toBe(9007199254740993n);
+    expect(viaPool!.occurred_at).toEqual(at);
+    expect(viaPool!.detail).toEqual({ a: [1, 'b'] });
+    const [viaPrisma] = await database.client.$queryRaw<{ id: bigint; occurred_at: Date }[]>`SELECT id, occurred_at FROM message_event WHERE id = ${viaPool!.id}`;
+    expect(viaPrisma).toEqual({ id: viaPool!.id, occurred_at: at });
+  });
+
+  it('joins the transaction when given a transaction client: a rollback takes its write back', async () => {
+    const msgId = await insertMessage();
+    await expect(
+      database.client.$transaction(async (tx) => {
+        await sqlRows(tx)`INSERT INTO message_event (msg_id, stage, outcome) VALUES (${msgId}::uuid, 'in-tx', 'SUCCEEDED')`;
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await database.client.messageEvent.count({ where: { msgId, stage: 'in-tx' } })).toBe(0);
+  });
+
+  it('fails with pg\'s error, which the ledger classifies by its SQLSTATE: a constraint is permanent, an unreachable server retriable', async () => {
+    const msgId = await insertMessage();
+    const duplicate = await sqlRows(database.client)`INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, status, updated_at)
+      VALUES (${msgId}::uuid, 'c', 'T', 'v1', 1, ${[2]}::int[], 'ACCEPTED', now())`.catch((e: unknown) => e);
+    expect(classifyLedgerFailure(duplicate, 'test')).toMatchObject({ code: LedgerErrorCodes.Rejected, retriable: false, metadata: { sqlState: '23505' } });
+
+    const nowhere = createLedgerClient('postgresql://postgres@127.0.0.1:1/nowhere', { connectionTimeoutMs: 1000 });
+    const refused = await sqlRows(nowhere)`SELECT 1`.catch((e: unknown) => e);
+    await nowhere.$disconnect();
+    expect(classifyLedgerFailure(refused, 'test')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+  });
+
+  it('leaves no connection open after $disconnect (the client owns the pool)', async () => {
+    const client = createLedgerClient(database.url, { poolSize: 3 });
+    await Promise.all([1, 2, 3].map(() => sqlRows(client)`SELECT pg_sleep(0.05)`));
+    const open = async () => {
+      const [row] = await sqlRows<{ n: bigint }>(database.client)`
+        SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = '' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'`;
+      return Number(row!.n);
+    };
+    expect(await open()).toBe(3);
+    await client.$disconnect();
+    for (let i = 0; i < 50 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+});
