@@ -23,7 +23,10 @@ export class LedgerMessageHistory implements MessageHistory {
   }
 
   async findMessage(msgId: string): Promise<{ msgId: string; receiverHerIds: number[] } | null> {
-    return this.db.message.findUnique({ where: { msgId }, select: { msgId: true, receiverHerIds: true } });
+    // Every AppRec's original is read here: raw, like the history query (no ORM query compilation).
+    const [row] = await sqlRows<{ msgId: string; receiverHerIds: number[] }>(this.db)`
+      SELECT msg_id::text AS "msgId", receiver_her_ids AS "receiverHerIds" FROM message WHERE msg_id = ${msgId}::uuid`;
+    return row ?? null;
   }
 }
 
