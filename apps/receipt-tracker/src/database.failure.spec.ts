@@ -16,6 +16,13 @@ describe('classifyDatabaseFailure (receipt-tracker)', () => {
     expect(classifyDatabaseFailure(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'open')).toMatchObject({ retriable: true });
   });
 
+  it('retries the same unique violation coming from a raw statement: pg\'s 23505, or Prisma\'s P2010 around it', () => {
+    const fromPg = Object.assign(new Error('duplicate key value violates unique constraint "receipt_expectation_pkey"'), { code: '23505', severity: 'ERROR' });
+    expect(classifyDatabaseFailure(fromPg, 'open')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true, metadata: { sqlState: '23505' } });
+    const inTransaction = Object.assign(new Error('Raw query failed. Code: `23505`. Message: `duplicate key`'), { code: 'P2010' });
+    expect(classifyDatabaseFailure(inTransaction, 'apprec')).toMatchObject({ retriable: true });
+  });
+
   it('refuses for good what the database rejects as wrong (P2003, or P2039 with a data error)', () => {
     expect(classifyDatabaseFailure(Object.assign(new Error('fk'), { code: 'P2003' }), 'open')).toMatchObject({ code: 'RECEIPTS.DATABASE_REJECTED', retriable: false });
     expect(classifyDatabaseFailure(adapterError('22P02'), 'open')).toMatchObject({ code: 'RECEIPTS.DATABASE_REJECTED', retriable: false });

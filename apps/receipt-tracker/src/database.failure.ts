@@ -1,5 +1,5 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
-import { LedgerErrorCodes, classifyLedgerFailure, type LedgerClient } from '@hub/ledger';
+import { LedgerErrorCodes, classifyLedgerFailure, sqlStateOf, type LedgerClient } from '@hub/ledger';
 
 /** A Prisma interactive-transaction client of the ledger database. */
 export type LedgerTx = Omit<LedgerClient, '$connect' | '$disconnect' | '$on' | '$use' | '$extends'>;
@@ -8,15 +8,18 @@ export type LedgerTx = Omit<LedgerClient, '$connect' | '$disconnect' | '$on' | '
  * Turns what the database threw into a HubError the consumer can act on: the ledger's rule
  * (classifyLedgerFailure: a refusal of the statement is permanent, a database that is busy or
  * away is retried), plus one case of this stage's own: a unique key taken by a concurrent writer
- * (P2002, e.g. the AppRec and the dispatched event both opening the same expectation) is retried.
+ * (P2002, or SQLSTATE 23505 from a raw statement; e.g. the AppRec and the dispatched event both
+ * opening the same expectation) is retried.
  */
 export function classifyDatabaseFailure(error: unknown, operation: string): HubError {
   if (error instanceof HubError) return error;
-  if ((error as { code?: unknown } | null)?.code === 'P2002') {
-    return new HubError(HubErrorCodes.DependencyUnavailable, `receipt ${operation}: concurrent update (P2002), will retry`, {
+  // P2002 from an ORM call; PostgreSQL's 23505 itself from a raw statement (sqlRows, on the pool or in a transaction).
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'P2002' || sqlStateOf(error) === '23505') {
+    return new HubError(HubErrorCodes.DependencyUnavailable, `receipt ${operation}: concurrent update (unique key taken), will retry`, {
       cause: error,
       retriable: true,
-      metadata: { operation, prismaCode: 'P2002' },
+      metadata: { operation, ...(code === 'P2002' ? { prismaCode: 'P2002' } : { sqlState: '23505' }) },
     });
   }
   const classified = classifyLedgerFailure(error, `receipt ${operation}`);

@@ -56,6 +56,20 @@ describe('sqlRows against PostgreSQL', () => {
     expect(classifyLedgerFailure(refused, 'test')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
   });
 
+  it('survives the server closing its idle connections (a restart): no unhandled pool error, the next statement reconnects', async () => {
+    const client = createLedgerClient(database.url, { poolSize: 2 });
+    try {
+      const [{ pid }] = (await sqlRows<{ pid: number }>(client)`SELECT pg_backend_pid() AS pid`) as [{ pid: number }];
+      // Terminated while idle in the pool: pg emits 'error' on the pool, which would end the process unheard.
+      await sqlRows(database.client)`SELECT pg_terminate_backend(${pid}::int)`;
+      await new Promise((r) => setTimeout(r, 200));
+      const [row] = await sqlRows<{ ok: number }>(client)`SELECT 1 AS ok`;
+      expect(row).toEqual({ ok: 1 });
+    } finally {
+      await client.$disconnect();
+    }
+  });
+
   it('leaves no connection open after $disconnect (the client owns the pool)', async () => {
     const client = createLedgerClient(database.url, { poolSize: 3 });
     await Promise.all([1, 2, 3].map(() => sqlRows(client)`SELECT pg_sleep(0.05)`));

@@ -2,6 +2,8 @@
 // generated client's location stay here.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { maskPersonIds } from '@hub/errors';
+import { getLogger } from '@hub/observability';
 import { Prisma, PrismaClient } from './generated/prisma/client.js';
 
 /** The ledger's Prisma client. */
@@ -29,6 +31,11 @@ export function createLedgerClient(databaseUrl: string, options: LedgerClientOpt
     idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
   });
+  // A pooled connection the server closes while idle (a restart, an administrator) makes the pool
+  // emit 'error': without a listener that would end the process. pg drops the broken connection
+  // and the next statement opens a new one; the adapter adds its own listener only once an ORM
+  // query has run, and removes it on $disconnect.
+  pool.on('error', (err) => log.warn('idle database connection lost; the pool replaces it', { error: maskPersonIds(err.message) }));
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
   pools.set(client, pool);
   // The client owns the pool: $disconnect() ends it. (The adapter's disposeExternalPool does not
@@ -40,6 +47,8 @@ export function createLedgerClient(databaseUrl: string, options: LedgerClientOpt
   };
   return client;
 }
+
+const log = getLogger('LedgerClient');
 
 /** The pool under each client createLedgerClient built (sqlRows runs hot statements on it). */
 const pools = new WeakMap<object, pg.Pool>();
