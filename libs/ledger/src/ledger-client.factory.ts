@@ -1,5 +1,6 @@
 // The one file that builds Prisma's client: the driver adapter, the pool and the
 // generated client's location stay here.
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { maskPersonIds } from '@hub/errors';
@@ -80,7 +81,27 @@ export function sqlRows<T>(db: SqlRowsDb): (strings: TemplateStringsArray, ...va
     if (!pool) return db.$queryRaw<T[]>(sql);
     // Dates as UTC ISO text, as Prisma sends them (pg would send local time with an offset).
     const params = sql.values.map((v) => (v instanceof Date ? v.toISOString() : v));
-    const result = await pool.query({ text: sql.text, values: params, types: rowTypes });
+    const result = await pool.query({ name: statementName(sql.text), text: sql.text, values: params, types: rowTypes });
     return result.rows as T[];
   };
+}
+
+/** Statement text → prepared-statement name (see statementName). */
+const statementNames = new Map<string, string>();
+/** More distinct texts than the code has call sites means someone builds SQL text per call: stop naming. */
+const MAX_NAMED_STATEMENTS = 500;
+
+/**
+ * A name for the statement, so `pg` prepares it once per connection and PostgreSQL skips parsing
+ * (and, once its plan cache settles on a generic plan, planning) on every later execution: the hot
+ * statements are CTEs of several inserts whose parse and plan cost the server more than their
+ * execution (docs/benchmarks.md). The name is derived from the text, which is constant per call
+ * site (values are parameters), so one name never stands for two texts (pg refuses that).
+ */
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
+  const name = `ledger_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  statementNames.set(text, name);
+  return name;
 }
