@@ -1,5 +1,5 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
-import { LedgerErrorCodes, classifyLedgerFailure, sqlStateOf, type LedgerClient } from '@hub/ledger';
+import { LedgerErrorCodes, classifyLedgerFailure, sqlStateOf, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 
 /** A Prisma interactive-transaction client of the ledger database. */
 export type LedgerTx = Omit<LedgerClient, '$connect' | '$disconnect' | '$on' | '$use' | '$extends'>;
@@ -36,6 +36,23 @@ export async function inTransaction<T>(
 ): Promise<T> {
   try {
     return await db.$transaction((tx) => work(tx), { timeout: opts.timeoutMs ?? 15_000, maxWait: 10_000 });
+  } catch (error) {
+    throw classifyDatabaseFailure(error, operation);
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a pooled pg connection, its statements prepared
+ * (sqlTransaction: the AppRec's hot path, no ORM calls); failures come out classified.
+ */
+export async function inSqlTransaction<T>(
+  db: LedgerClient,
+  operation: string,
+  work: (tx: SqlTransaction) => Promise<T>,
+  opts: { timeoutMs?: number } = {},
+): Promise<T> {
+  try {
+    return await sqlTransaction(db, work, { idleTimeoutMs: opts.timeoutMs ?? 15_000 });
   } catch (error) {
     throw classifyDatabaseFailure(error, operation);
   }

@@ -1,9 +1,11 @@
 import { HubError } from '@hub/errors';
-import { rawSql, sqlRows, type LedgerClient } from '@hub/ledger';
+import { rawSql, sqlRows, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import type { DueCondition, ExpectationSnapshot, ExpectationStatus, ReceiptErrorEntry } from '@hub/receipts';
 import type { LedgerTx } from './database.failure.js';
 
 type Db = LedgerClient | LedgerTx;
+/** Where the raw-statement methods run: also inside an AppRec's sqlTransaction. */
+type StatementDb = Db | SqlTransaction;
 
 /** A row of `receipt_expectation` as the service hands it around. */
 export interface ExpectationRow extends ExpectationSnapshot {
@@ -47,7 +49,7 @@ interface DueRowRaw {
 
 /** Prisma access to `receipt_expectation`, `unmatched_apprec` and the message facts. */
 export class ReceiptRepository {
-  async originalMessage(db: Db, msgId: string): Promise<OriginalMessage | null> {
+  async originalMessage(db: StatementDb, msgId: string): Promise<OriginalMessage | null> {
     if (!isUuid(msgId)) return null;
     // Raw, as every read on the hot paths here: an ORM call costs its query compilation on top.
     const [m] = await sqlRows<{ msgId: string; conversationId: string; msgType: string; senderHerId: number; receiverHerIds: number[]; genDate: Date | null; createdAt: Date }>(db)`
@@ -67,7 +69,7 @@ export class ReceiptRepository {
    * created it.
    */
   async claimAndOpen(
-    db: Db,
+    db: StatementDb,
     claim: { stage: string; eventId: string },
     row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>,
   ): Promise<{ row: ExpectationRow; created: boolean }> {
@@ -94,18 +96,24 @@ export class ReceiptRepository {
   }
 
   /** Creates an expectation that is closed at once (its AppRec came before the dispatched event). */
-  async createClosed(db: Db, row: Omit<ExpectationRow, 'warnedAt' | 'overdueMarkedAt'>): Promise<void> {
-    await db.receiptExpectation.create({ data: { ...row, errors: row.errors ? toJson(row.errors) : undefined } });
+  async createClosed(db: StatementDb, row: Omit<ExpectationRow, 'warnedAt' | 'overdueMarkedAt'>): Promise<void> {
+    // A row already there (a concurrent open) fails with 23505, which the tracker retries.
+    await sqlRows(db)`
+      INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at,
+                                       warn_due_at, overdue_at, closed_at, apprec_id, errors)
+      VALUES (${row.msgId}::uuid, ${row.receiverHerId}, ${row.conversationId}, ${row.senderHerId}, ${row.msgType}, ${row.genDate}::timestamptz,
+              ${row.status}::receipt_status, ${row.openedAt}::timestamptz, ${row.warnDueAt}::timestamptz, ${row.overdueAt}::timestamptz,
+              ${row.closedAt}::timestamptz, ${row.apprecId}::uuid, ${row.errors ? JSON.stringify(row.errors) : null}::jsonb)`;
   }
 
-  async find(db: Db, msgId: string, receiverHerId: number): Promise<ExpectationRow | null> {
+  async find(db: StatementDb, msgId: string, receiverHerId: number): Promise<ExpectationRow | null> {
     if (!isUuid(msgId)) return null;
     const [row] = await sqlRows<Parameters<typeof toRow>[0]>(db)`
       SELECT ${EXPECTATION_COLUMNS} FROM receipt_expectation WHERE msg_id = ${msgId}::uuid AND receiver_her_id = ${receiverHerId}`;
     return row ? toRow(row) : null;
   }
 
-  async forMessage(db: Db, msgId: string): Promise<ExpectationRow[]> {
+  async forMessage(db: StatementDb, msgId: string): Promise<ExpectationRow[]> {
     if (!isUuid(msgId)) return [];
     const rows = await sqlRows<Parameters<typeof toRow>[0]>(db)`
       SELECT ${EXPECTATION_COLUMNS} FROM receipt_expectation WHERE msg_id = ${msgId}::uuid ORDER BY receiver_her_id`;
@@ -113,7 +121,7 @@ export class ReceiptRepository {
   }
 
   /** Closes an OPEN expectation; false when it was not open any more (a concurrent close won). */
-  async close(db: Db, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<boolean> {
+  async close(db: StatementDb, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<boolean> {
     const rows = await sqlRows<{ closed: number }>(db)`
       UPDATE receipt_expectation
       SET status = ${data.status}::receipt_status, apprec_id = ${data.apprecId}::uuid, closed_at = ${data.closedAt}::timestamptz,
@@ -123,9 +131,13 @@ export class ReceiptRepository {
     return rows.length === 1;
   }
 
-  async insertUnmatched(db: Db, row: { apprecId: string; senderHerId: number; originalMsgId: string | null; receivedAt: Date; detail: Record<string, unknown> }): Promise<boolean> {
-    const { count } = await db.unmatchedAppRec.createMany({ data: [{ ...row, detail: toJson(row.detail) }], skipDuplicates: true });
-    return count === 1;
+  async insertUnmatched(db: StatementDb, row: { apprecId: string; senderHerId: number; originalMsgId: string | null; receivedAt: Date; detail: Record<string, unknown> }): Promise<boolean> {
+    const rows = await sqlRows<{ inserted: number }>(db)`
+      INSERT INTO unmatched_apprec (apprec_id, sender_her_id, original_msg_id, received_at, detail)
+      VALUES (${row.apprecId}::uuid, ${row.senderHerId}, ${row.originalMsgId}, ${row.receivedAt}::timestamptz, ${JSON.stringify(row.detail)}::jsonb)
+      ON CONFLICT DO NOTHING
+      RETURNING 1 AS inserted`;
+    return rows.length === 1;
   }
 
   async findUnmatched(db: Db, apprecId: string) {
@@ -238,7 +250,3 @@ const EXPECTATION_COLUMNS = rawSql(
   ].join(', '),
 );
 
-/** Plain data to Prisma's JSON input type (it wants an index-signature type). */
-function toJson(value: unknown): never {
-  return JSON.parse(JSON.stringify(value)) as never;
-}

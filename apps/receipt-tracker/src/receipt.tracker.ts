@@ -1,13 +1,13 @@
 import type { AppRecSubmitted, MessageDispatched, ReceiptStatusChanged } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient } from '@hub/ledger';
+import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import {
   APPREC_MSG_TYPE, ReceiptErrorCodes, conditionOfStatus, correlateAppRec, deterministicUuid, messageStatusAfterReceipts, readAppRec,
   type Clock, type Correlation, type ReceiptDeadlinePolicy, type ReceivedAppRec,
 } from '@hub/receipts';
 import type { PartyRegistry } from '@hub/registry';
-import { classifyDatabaseFailure, inTransaction, type LedgerTx } from './database.failure.js';
+import { classifyDatabaseFailure, inSqlTransaction } from './database.failure.js';
 import { expectationChange, unmatchedChange } from './receipt-status.events.js';
 import type { ReceiptStatusPublisher } from './receipt-status.publisher.js';
 import { ReceiptMetrics } from './receipt.metrics.js';
@@ -114,7 +114,7 @@ export class ReceiptTracker {
     const now = this.clock.now();
     const ids = { msgId: originalMsgId, conversationId: e.conversationId, apprecId, senderHerId: e.senderHerId };
 
-    const result = await inTransaction(this.db, 'apprec', async (tx) => {
+    const result = await inSqlTransaction(this.db, 'apprec', async (tx) => {
       if (!(await new MessageLedger(tx).claim(ReceiptStages.AppRec, e.eventId))) return null;
       const original = await this.repo.originalMessage(tx, originalMsgId);
       if (!appRec) {
@@ -161,7 +161,7 @@ export class ReceiptTracker {
   }
 
   private async close(
-    tx: LedgerTx,
+    tx: SqlTransaction,
     a: { decision: Extract<Correlation, { kind: 'close' }>; appRec: ReceivedAppRec; apprecId: string; original: OriginalMessage; receiverHerId: number; expectation: ExpectationRow | null; now: Date },
   ) {
     const { decision, appRec, original, receiverHerId, now } = a;
@@ -201,7 +201,7 @@ export class ReceiptTracker {
   }
 
   private async recordUnmatched(
-    tx: LedgerTx,
+    tx: SqlTransaction,
     u: { e: AppRecSubmitted; apprecId: string; senderHerId: number; original: OriginalMessage | null; now: Date; reason: string; message: string; appRec?: ReceivedAppRec },
   ): Promise<{ events: ReceiptStatusChanged[]; count: { receiver: number; status: 'unmatched' } }> {
     const originalMsgId = u.appRec?.original.msgId ?? u.e.originalMsgId ?? null;

@@ -4,7 +4,7 @@ import {
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, MessageLedger, MessageStatus, isTransientDatabaseFailure, sqlRows, type LedgerClient } from '@hub/ledger';
+import { EventOutcome, MessageLedger, MessageStatus, isTransientDatabaseFailure, sqlRows, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
@@ -128,7 +128,9 @@ export class Dispatcher {
     // Older held deliveries of this receiver go first, so a conversation stays in order.
     await this.release(party.herId);
     await this.ensureInbox(orgHerId);
-    const done = await this.inTransaction(async (tx, ledger) => {
+    // The hot path: a transaction on a pooled pg connection with prepared statements (sqlTransaction),
+    // not Prisma's interactive one (docs/benchmarks.md); same order of claim, ledger and publish.
+    const done = await this.inSqlTransaction(async (tx, ledger) => {
       const dispatched = { msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` } };
       if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched))) return false;
       await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
@@ -212,8 +214,8 @@ export class Dispatcher {
    * statement (it runs per delivery, inside the delivery's transaction). `receivers` defaults
    * to the message's receiver count.
    */
-  private async markDeliveredWhenComplete(tx: Tx, msgId: string, receivers?: number): Promise<void> {
-    await tx.$executeRaw`
+  private async markDeliveredWhenComplete(tx: Tx | SqlTransaction, msgId: string, receivers?: number): Promise<void> {
+    await sqlRows(tx)`
       UPDATE message SET status = ${MessageStatus.DELIVERED}::message_status, updated_at = now()
       WHERE msg_id = ${msgId}::uuid
         AND NOT EXISTS (SELECT 1 FROM message_event WHERE msg_id = ${msgId}::uuid AND stage = ${DispatchStages.Failed})
@@ -238,18 +240,21 @@ export class Dispatcher {
     this.inboxes.add(orgHerId);
   }
 
+  /** Prisma's interactive transaction: for the paths whose writes are ORM calls (hold, release, failure). */
   private async inTransaction<T>(work: (tx: Tx, ledger: MessageLedger) => Promise<T>): Promise<T> {
     try {
       return await this.deps.db.$transaction((tx) => work(tx, new MessageLedger(tx)), { timeout: this.opts.transactionTimeoutMs });
     } catch (err) {
-      if (err instanceof HubError) throw err;
-      // The ledger's one rule: a refusal of the statement is permanent; a database that is busy,
-      // restarting or away (pool/transaction timeouts, a raw statement's lost connection) is retried.
-      if (!isTransientDatabaseFailure(err)) {
-        const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-        throw new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
-      }
-      throw new HubError(HubErrorCodes.DependencyUnavailable, `database unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
+      throw classifiedDatabaseFailure(err);
+    }
+  }
+
+  /** The delivery's transaction on a pooled pg connection, its statements prepared (sqlTransaction). */
+  private async inSqlTransaction<T>(work: (tx: SqlTransaction, ledger: MessageLedger) => Promise<T>): Promise<T> {
+    try {
+      return await sqlTransaction(this.deps.db, (tx) => work(tx, new MessageLedger(tx)), { idleTimeoutMs: this.opts.transactionTimeoutMs });
+    } catch (err) {
+      throw classifiedDatabaseFailure(err);
     }
   }
 
@@ -266,6 +271,20 @@ export class Dispatcher {
       }
     }
   }
+}
+
+/**
+ * The ledger's one rule: a refusal of the statement is permanent; a database that is busy,
+ * restarting or away (pool/transaction timeouts, a raw statement's lost connection) is retried.
+ * A HubError (the work's own, e.g. a failed publish) passes through.
+ */
+function classifiedDatabaseFailure(err: unknown): HubError {
+  if (err instanceof HubError) return err;
+  if (!isTransientDatabaseFailure(err)) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+    return new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
+  }
+  return new HubError(HubErrorCodes.DependencyUnavailable, `database unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
 }
 
 /** The event must be a MessageSealed; anything else is poison (dead-lettered). */

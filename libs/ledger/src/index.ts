@@ -1,5 +1,5 @@
-export { createLedgerClient, sqlRows } from './ledger-client.factory.js';
-export type { LedgerClient, LedgerClientOptions, SqlRowsDb } from './ledger-client.factory.js';
+export { createLedgerClient, isSqlTransaction, sqlRows, sqlTransaction } from './ledger-client.factory.js';
+export type { LedgerClient, LedgerClientOptions, SqlRowsDb, SqlTransaction } from './ledger-client.factory.js';
 export { MessageLedger, ACCEPTED_STAGE, rawSql } from './message.ledger.js';
 export type { AcceptedMessage, StoredDocument, LedgerEventInput, LedgerMessage, LedgerEvent, MessageTrace } from './message.ledger.js';
 export { PatientKeyHasher, isPatientKey } from './patient-key.hasher.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HubErrorCodes } from '@hub/errors';
-import { classifyLedgerFailure, createLedgerClient, LedgerErrorCodes, MessageLedger, sqlRows } from './index.js';
+import { classifyLedgerFailure, createLedgerClient, EventOutcome, LedgerErrorCodes, MessageLedger, sqlRows, sqlTransaction, type SqlTransaction } from './index.js';
 import { createTestDatabase, truncateLedger, type TestDatabase } from './testing.js';
 
 /** sqlRows: the hot statements' path straight to the client's pg pool, against PostgreSQL. */
@@ -54,6 +54,71 @@ describe('sqlRows against PostgreSQL', () => {
     const refused = await sqlRows(nowhere)`SELECT 1`.catch((e: unknown) => e);
     await nowhere.$disconnect();
     expect(classifyLedgerFailure(refused, 'test')).toMatchObject({ code: HubErrorCodes.DependencyUnavailable, retriable: true });
+  });
+
+  describe('sqlTransaction', () => {
+    const stages = async (msgId: string) =>
+      (await database.client.messageEvent.findMany({ where: { msgId }, orderBy: { id: 'asc' } })).map((e) => e.stage);
+
+    it('commits the work\'s statements together, MessageLedger\'s claim and event included', async () => {
+      const msgId = await insertMessage();
+      const result = await sqlTransaction(database.client, async (tx) => {
+        const ledger = new MessageLedger(tx);
+        const appended = await ledger.claimAndAppend('stage-a', 'event-1', { msgId, stage: 'a', outcome: EventOutcome.SUCCEEDED });
+        await sqlRows(tx)`UPDATE message SET status = 'DELIVERED' WHERE msg_id = ${msgId}::uuid`;
+        // Not visible outside before COMMIT.
+        expect(await stages(msgId)).toEqual(['accepted']);
+        return appended?.stage;
+      });
+      expect(result).toBe('a');
+      expect(await stages(msgId)).toEqual(['accepted', 'a']);
+      expect((await database.client.message.findUnique({ where: { msgId } }))?.status).toBe('DELIVERED');
+      expect(await new MessageLedger(database.client).claim('stage-a', 'event-1')).toBe(false);
+    });
+
+    it('rolls everything back when the work throws, rethrows its error unchanged, and frees the claim', async () => {
+      const msgId = await insertMessage();
+      const failure = new Error('publish failed');
+      await expect(
+        sqlTransaction(database.client, async (tx) => {
+          await new MessageLedger(tx).claimAndAppend('stage-b', 'event-2', { msgId, stage: 'b', outcome: EventOutcome.SUCCEEDED });
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect(await stages(msgId)).toEqual(['accepted']);
+      expect(await new MessageLedger(database.client).claim('stage-b', 'event-2')).toBe(true);
+    });
+
+    it('refuses a handle used after its transaction ended, and ORM-only ledger calls inside one', async () => {
+      let kept: SqlTransaction | undefined;
+      await sqlTransaction(database.client, async (tx) => {
+        kept = tx;
+        await expect(new MessageLedger(tx).trace(randomUUID())).rejects.toThrow('needs a Prisma client');
+      });
+      await expect(sqlRows(kept!)`SELECT 1`).rejects.toThrow('has ended');
+    });
+
+    it('lets the server end a transaction left idle past idleTimeoutMs (a hung publish), and the pool goes on', async () => {
+      const client = createLedgerClient(database.url, { poolSize: 1 });
+      try {
+        const msgId = await insertMessage();
+        const hung = sqlTransaction(
+          client,
+          async (tx) => {
+            await new MessageLedger(tx).claimAndAppend('stage-c', 'event-3', { msgId, stage: 'c', outcome: EventOutcome.SUCCEEDED });
+            await new Promise((r) => setTimeout(r, 1500));
+          },
+          { idleTimeoutMs: 300 },
+        );
+        await expect(hung).rejects.toBeDefined();
+        expect(classifyLedgerFailure(await hung.catch((e: unknown) => e), 'test')).toMatchObject({ retriable: true });
+        expect(await stages(msgId)).toEqual(['accepted']);
+        // The only connection was destroyed, not returned broken: the next statement gets a new one.
+        expect(await sqlRows<{ ok: number }>(client)`SELECT 1 AS ok`).toEqual([{ ok: 1 }]);
+      } finally {
+        await client.$disconnect();
+      }
+    });
   });
 
   it('survives the server closing its idle connections (a restart): no unhandled pool error, the next statement reconnects', async () => {

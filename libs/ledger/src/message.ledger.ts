@@ -1,7 +1,7 @@
 import { HubError } from '@hub/errors';
 import { maskEventDetail, type LedgerJson, type LedgerJsonObject } from './event-detail.mask.js';
 import { EventOutcome, MessageStatus, Prisma } from './generated/prisma/client.js';
-import { sqlRows, type LedgerClient } from './ledger-client.factory.js';
+import { isSqlTransaction, sqlRows, type LedgerClient, type SqlTransaction } from './ledger-client.factory.js';
 import { LedgerErrorCodes } from './ledger.error-codes.js';
 import { classifyLedgerFailure } from './ledger-failure.classifier.js';
 import { assertHerId, assertMsgId, assertPatientKey, assertText } from './ledger-input.validator.js';
@@ -94,7 +94,7 @@ export interface MessageTrace {
   events: LedgerEvent[];
 }
 
-type LedgerDb = LedgerClient | Prisma.TransactionClient;
+type LedgerDb = LedgerClient | Prisma.TransactionClient | SqlTransaction;
 
 /**
  * The hub's shared record of messages: what was accepted, the trace of every stage, and
@@ -225,8 +225,9 @@ export class MessageLedger {
   /** The message and its events in order, or null when the ledger does not know it. */
   async trace(msgId: string): Promise<MessageTrace | null> {
     assertMsgId(msgId);
+    const db = this.orm('trace');
     try {
-      const row = await this.db.message.findUnique({
+      const row = await db.message.findUnique({
         where: { msgId },
         include: { events: { orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] } },
       });
@@ -261,12 +262,18 @@ export class MessageLedger {
    * commits together or not at all. Nested calls join the outer transaction.
    */
   async transaction<T>(work: (ledger: MessageLedger) => Promise<T>): Promise<T> {
-    if (!isClient(this.db)) return work(this);
+    if (isSqlTransaction(this.db) || !isClient(this.db)) return work(this);
     try {
       return await this.db.$transaction((tx) => work(new MessageLedger(tx)));
     } catch (error) {
       throw classifyLedgerFailure(error, 'transaction');
     }
+  }
+
+  /** The Prisma client (or Prisma transaction) behind this ledger; a sqlTransaction has none. */
+  private orm(operation: string): LedgerClient | Prisma.TransactionClient {
+    if (isSqlTransaction(this.db)) throw new Error(`MessageLedger.${operation}() needs a Prisma client, not a sqlTransaction`);
+    return this.db;
   }
 }
 
