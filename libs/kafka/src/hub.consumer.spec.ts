@@ -44,6 +44,9 @@ interface Harness {
   feed(from: number, to: number, running?: () => boolean, partition?: number): Promise<void>;
 }
 
+/** The config every fake kafkajs consumer was created with. */
+const consumerConfigs: Record<string, unknown>[] = [];
+
 async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubConsumerOptions> = {}): Promise<Harness> {
   let runConfig: Harness['runConfig'] | undefined;
   const commits: string[] = [];
@@ -68,7 +71,7 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
     },
     disconnect: async () => undefined,
   };
-  const kafka = { consumer: () => fakeConsumer, admin: () => ({ connect: async () => undefined, disconnect: async () => undefined }) } as unknown as Kafka;
+  const kafka = { consumer: (config: Record<string, unknown>) => (consumerConfigs.push(config), fakeConsumer), admin: () => ({ connect: async () => undefined, disconnect: async () => undefined }) } as unknown as Kafka;
   const producer = {
     sendRecords: async (records: OutgoingRecord[]) => {
       deadLetters.push(...records);
@@ -126,6 +129,15 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     expect(h.runConfig.eachBatchAutoResolve).toBe(false);
     const custom = track(await harness(async () => undefined, { partitionsConsumedConcurrently: 2 }));
     expect(custom.runConfig.partitionsConsumedConcurrently).toBe(2);
+  });
+
+  it('fetches with kafkajs\' defaults unless told to wait for fuller batches', async () => {
+    consumerConfigs.length = 0;
+    track(await harness(async () => undefined));
+    track(await harness(async () => undefined, { fetchMinBytes: 65536, fetchMaxWaitMs: 250 }));
+    expect(consumerConfigs[0]).not.toHaveProperty('minBytes');
+    expect(consumerConfigs[0]).not.toHaveProperty('maxWaitTimeInMs');
+    expect(consumerConfigs[1]).toMatchObject({ minBytes: 65536, maxWaitTimeInMs: 250 });
   });
 
   it('handles a batch in order and commits once, past its last event, after every handler succeeded', async () => {

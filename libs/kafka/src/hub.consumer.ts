@@ -39,6 +39,14 @@ export interface HubConsumerOptions {
    * DEFAULT_COMMIT_INTERVAL_MS. 0 commits at the end of every fetched batch.
    */
   commitIntervalMs?: number;
+  /**
+   * Fetching: the broker answers a fetch once `fetchMinBytes` are there or `fetchMaxWaitMs` have
+   * passed. kafkajs' defaults (1 byte, 5000 ms) answer at once, which suits the message path;
+   * a consumer off that path (alerting) waits for fuller batches instead of fetching (every
+   * partition of every topic it reads, kafkajs has no incremental fetch sessions) per event.
+   */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
 }
 
 /** The message topics' partition count (libs/contracts MESSAGE_PARTITIONS): one worker per partition. */
@@ -100,7 +108,10 @@ export class HubConsumer {
     private readonly producer: HubProducer,
     private readonly opts: HubConsumerOptions,
   ) {
-    this.consumer = createConsumer(kafka, physicalName(opts.groupId));
+    this.consumer = createConsumer(kafka, physicalName(opts.groupId), {
+      ...(opts.fetchMinBytes !== undefined ? { minBytes: opts.fetchMinBytes } : {}),
+      ...(opts.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: opts.fetchMaxWaitMs } : {}),
+    });
     this.maxUnclassifiedAttempts = opts.maxUnclassifiedAttempts ?? 5;
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;

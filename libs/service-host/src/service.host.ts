@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ConfigError, httpHost, kafkaSettings, loadConfig, logLevel, readKafkaSasl, readKafkaTls, type ConfigOf, type Setting } from '@hub/config';
 import type { TopicDefinition } from '@hub/contracts';
-import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, setTopicPrefix, type Kafka } from '@hub/kafka';
+import { HubEventExceptionFilter, HubKafkaServer, HubProducer, createKafka, ensureTopics, setTopicPrefix, type HubConsumerOptions, type Kafka } from '@hub/kafka';
 import { NestLoggerAdapter, configureLogging, getLogger } from '@hub/observability';
 
 /** Settings every service has. */
@@ -23,6 +23,8 @@ export interface ServiceDefinition<S extends Record<string, Setting<unknown>>> {
   produces?: TopicDefinition[];
   /** Consumer group; set when the module has `@EventPattern` handlers. */
   consumerGroup?: string;
+  /** Fetch tuning of the group's consumer (HubConsumerOptions); kafkajs' defaults otherwise. */
+  consumerFetch?: Pick<HubConsumerOptions, 'fetchMinBytes' | 'fetchMaxWaitMs'>;
   /** HTTP set-up that needs the app itself (body parsers, OpenAPI docs); runs before init. */
   configureHttp?: (app: INestApplication, config: ServiceConfig<S>) => void | Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
     // filters added to an initialised microservice, and without this one every
     // HubError would lose its code and retriable flag on the way to HubConsumer.
     const ms = app.connectMicroservice(
-      { strategy: new HubKafkaServer({ kafka, producer: app.get(HubProducer), groupId: def.consumerGroup, produces: def.produces }) },
+      { strategy: new HubKafkaServer({ kafka, producer: app.get(HubProducer), groupId: def.consumerGroup, produces: def.produces, ...def.consumerFetch }) },
       { deferInitialization: true },
     );
     ms.useGlobalFilters(new HubEventExceptionFilter());
