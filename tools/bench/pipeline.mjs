@@ -43,10 +43,15 @@ const { values: args } = parseArgs({
   },
 });
 
-/** Phase lengths in seconds. Full: about 11 minutes with two hub starts on a 2-core machine. */
+/**
+ * Phase lengths in seconds. Full: about 11 minutes with two hub starts on a 2-core machine.
+ * `window` (messages in flight in the closed loop) must keep the pipeline saturated, or the e2e
+ * rate measures latency, not capacity: at 60 the hub of 56d4d44 kept only 1.53 of 2 cores busy
+ * (the "cores busy" column says whether a run saturated).
+ */
 const T = args.quick
-  ? { cpu: 2, limitWarm: 3, limit: 8, e2eWarm: 5, e2e: 15, window: 60, latency: 10, latencyDrain: 30, sizeWarm: 3, size: 10, drain: 20, partiesWarm: 5, parties: 10 }
-  : { cpu: 5, limitWarm: 5, limit: 20, e2eWarm: 15, e2e: 60, window: 60, latency: 30, latencyDrain: 60, sizeWarm: 5, size: 30, drain: 45, partiesWarm: 10, parties: 30 };
+  ? { cpu: 2, limitWarm: 3, limit: 8, e2eWarm: 5, e2e: 15, window: 200, latency: 10, latencyDrain: 30, sizeWarm: 3, size: 10, drain: 20, partiesWarm: 5, parties: 10 }
+  : { cpu: 5, limitWarm: 5, limit: 20, e2eWarm: 15, e2e: 60, window: 200, latency: 30, latencyDrain: 60, sizeWarm: 5, size: 30, drain: 45, partiesWarm: 10, parties: 30 };
 const LATENCY_RATE = 100;
 const SIZES = [
   { label: '1 kB', bytes: 1_000, window: T.window, concurrency: 8 },
@@ -497,13 +502,13 @@ function report(r) {
   const rssMaxMb = rssAll.length ? Math.max(...rssAll) : Number.NaN;
   const [rssWho] = Object.entries(r.rssMax).sort((a, b) => b[1] - a[1])[0] ?? ['-'];
 
-  const throughput = [['phase', 'doc bytes', 'parties', 'closed/s', 'accepted/s', 'validated/s', 'sealed/s', 'dispatched/s', 'p50 ms', 'p99 ms', 'not closed', 'HTTP']];
+  const throughput = [['phase', 'doc bytes', 'parties', 'in flight', 'closed/s', 'accepted/s', 'validated/s', 'sealed/s', 'dispatched/s', 'p50 ms', 'p99 ms', 'cores busy', 'not closed', 'HTTP']];
   for (const p of r.phases) {
-    throughput.push([p.name, p.bytes, p.parties, fig(p.rate), fig(p.acceptedRate), fig(p.validatedRate), fig(p.sealedRate), fig(p.dispatchedRate), fig(p.p50, 0), fig(p.p99, 0), p.drained.left, statusText(p.statuses)]);
+    throughput.push([p.name, p.bytes, p.parties, `≤ ${p.window}`, fig(p.rate), fig(p.acceptedRate), fig(p.validatedRate), fig(p.sealedRate), fig(p.dispatchedRate), fig(p.p50, 0), fig(p.p99, 0), fig(p.cpuCoresBusy, 2), p.drained.left, statusText(p.statuses)]);
   }
   if (r.latency) {
     const l = r.latency;
-    throughput.push([l.name + ' (open loop)', r.phases[0]?.bytes ?? '', 18, '', '', '', '', '', fig(l.p50, 0), fig(l.p99, 0), l.censored, statusText(l.statuses)]);
+    throughput.push([l.name + ' (open loop)', r.phases[0]?.bytes ?? '', 18, '', '', '', '', '', '', fig(l.p50, 0), fig(l.p99, 0), '', l.censored, statusText(l.statuses)]);
   }
   const cpuRows = [['CPU ms per closed message', ...SERVICE_COLUMNS, 'total']];
   for (const p of r.phases) {
