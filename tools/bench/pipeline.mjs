@@ -45,9 +45,10 @@ const { values: args } = parseArgs({
 
 /**
  * Phase lengths in seconds. Full: about 11 minutes with two hub starts on a 2-core machine.
- * `window` (messages in flight in the closed loop) must keep the pipeline saturated, or the e2e
- * rate measures latency, not capacity: at 60 the hub of 56d4d44 kept only 1.53 of 2 cores busy
- * (the "cores busy" column says whether a run saturated).
+ * `window` (messages in flight in the closed loop) is meant to keep the pipeline saturated: at 60
+ * the hub of 56d4d44 kept only 1.53 of 2 cores busy, at 200 it kept 1.88 busy at about the same
+ * rate (its CPU per message grew with the backlog; docs/benchmarks.md). The "cores busy" column
+ * says whether a run saturated.
  */
 const T = args.quick
   ? { cpu: 2, limitWarm: 3, limit: 8, e2eWarm: 5, e2e: 15, window: 200, latency: 10, latencyDrain: 30, sizeWarm: 3, size: 10, drain: 20, partiesWarm: 5, parties: 10 }
