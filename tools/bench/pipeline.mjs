@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     'skip-sizes': { type: 'boolean', default: false },
     'skip-parties': { type: 'boolean', default: false },
+    window: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -46,13 +47,19 @@ const { values: args } = parseArgs({
 /**
  * Phase lengths in seconds. Full: about 11 minutes with two hub starts on a 2-core machine.
  * `window` (messages in flight in the closed loop) is meant to keep the pipeline saturated: at 60
- * the hub of 56d4d44 kept only 1.53 of 2 cores busy, at 200 it kept 1.88 busy at about the same
- * rate (its CPU per message grew with the backlog; docs/benchmarks.md). The "cores busy" column
- * says whether a run saturated.
+ * the hub of 56d4d44 kept only 1.53 of 2 cores busy, at 200 it keeps the machine busy
+ * (docs/benchmarks.md). The "cores busy" column says whether a run saturated; `--window N`
+ * overrides it for the 1 kB phases.
  */
 const T = args.quick
   ? { cpu: 2, limitWarm: 3, limit: 8, e2eWarm: 5, e2e: 15, window: 200, latency: 10, latencyDrain: 30, sizeWarm: 3, size: 10, drain: 20, partiesWarm: 5, parties: 10 }
   : { cpu: 5, limitWarm: 5, limit: 20, e2eWarm: 15, e2e: 60, window: 200, latency: 30, latencyDrain: 60, sizeWarm: 5, size: 30, drain: 45, partiesWarm: 10, parties: 30 };
+// `--window N`: another closed-loop window for the 1 kB phases (to compare backlog depths).
+if (args.window !== undefined) {
+  const n = Number(args.window);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--window must be a positive integer, got ${args.window}`);
+  T.window = n;
+}
 const LATENCY_RATE = 100;
 const SIZES = [
   { label: '1 kB', bytes: 1_000, window: T.window, concurrency: 8 },
