@@ -27,32 +27,32 @@ export function classifyDatabaseFailure(error: unknown, operation: string): HubE
   return new HubError('RECEIPTS.DATABASE_REJECTED', classified.message, { cause: error, metadata: classified.metadata });
 }
 
-/** Runs `work` in one database transaction; failures come out classified. */
-export async function inTransaction<T>(
+/** Runs `work` in one database transaction (Prisma's interactive one); failures come out classified. */
+export function inTransaction<T>(
   db: LedgerClient,
   operation: string,
   work: (tx: LedgerTx) => Promise<T>,
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {
-  try {
-    return await db.$transaction((tx) => work(tx), { timeout: opts.timeoutMs ?? 15_000, maxWait: 10_000 });
-  } catch (error) {
-    throw classifyDatabaseFailure(error, operation);
-  }
+  return classified(operation, () => db.$transaction((tx) => work(tx), { timeout: opts.timeoutMs ?? 15_000, maxWait: 10_000 }));
 }
 
 /**
  * Runs `work` in one transaction on a pooled pg connection, its statements prepared
  * (sqlTransaction: the AppRec's hot path, no ORM calls); failures come out classified.
  */
-export async function inSqlTransaction<T>(
+export function inSqlTransaction<T>(
   db: LedgerClient,
   operation: string,
   work: (tx: SqlTransaction) => Promise<T>,
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {
+  return classified(operation, () => sqlTransaction(db, work, { idleTimeoutMs: opts.timeoutMs ?? 15_000 }));
+}
+
+async function classified<T>(operation: string, run: () => Promise<T>): Promise<T> {
   try {
-    return await sqlTransaction(db, work, { idleTimeoutMs: opts.timeoutMs ?? 15_000 });
+    return await run();
   } catch (error) {
     throw classifyDatabaseFailure(error, operation);
   }

@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { rawSql, sqlRows, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { claimStatement, rawSql, sqlRows, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import type { DueCondition, ExpectationSnapshot, ExpectationStatus, ReceiptErrorEntry } from '@hub/receipts';
 import type { LedgerTx } from './database.failure.js';
 
@@ -74,9 +74,7 @@ export class ReceiptRepository {
     row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>,
   ): Promise<{ row: ExpectationRow; created: boolean }> {
     const rows = await sqlRows<Parameters<typeof toRow>[0] & { created: boolean }>(db)`
-      WITH claimed AS (
-        INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING
-      ), opened AS (
+      WITH claimed AS (${claimStatement(claim.stage, claim.eventId)}), opened AS (
         INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at, warn_due_at, overdue_at)
         VALUES (${row.msgId}::uuid, ${row.receiverHerId}, ${row.conversationId}, ${row.senderHerId}, ${row.msgType}, ${row.genDate}::timestamptz,
                 'OPEN', ${row.openedAt}::timestamptz, ${row.warnDueAt}::timestamptz, ${row.overdueAt}::timestamptz)

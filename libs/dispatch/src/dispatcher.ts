@@ -4,7 +4,7 @@ import {
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, MessageLedger, MessageStatus, isTransientDatabaseFailure, sqlRows, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, classifyLedgerFailure, sqlRows, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
@@ -274,17 +274,14 @@ export class Dispatcher {
 }
 
 /**
- * The ledger's one rule: a refusal of the statement is permanent; a database that is busy,
- * restarting or away (pool/transaction timeouts, a raw statement's lost connection) is retried.
- * A HubError (the work's own, e.g. a failed publish) passes through.
+ * The ledger's one rule (classifyLedgerFailure): a refusal of the statement is permanent, under
+ * this stage's code; a database that is busy, restarting or away is retried. A HubError (the
+ * work's own, e.g. a failed publish) passes through.
  */
 function classifiedDatabaseFailure(err: unknown): HubError {
-  if (err instanceof HubError) return err;
-  if (!isTransientDatabaseFailure(err)) {
-    const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-    return new HubError('DISPATCH.DB_REJECTED', `database refused: ${code}`, { cause: err });
-  }
-  return new HubError(HubErrorCodes.DependencyUnavailable, `database unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
+  const classified = classifyLedgerFailure(err, 'dispatch');
+  if (classified.code !== LedgerErrorCodes.Rejected) return classified;
+  return new HubError('DISPATCH.DB_REJECTED', classified.message, { cause: err, metadata: classified.metadata });
 }
 
 /** The event must be a MessageSealed; anything else is poison (dead-lettered). */

@@ -116,6 +116,7 @@ export class HubConsumer {
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
     this.commitIntervalMs = opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    this.commitOnRebalance();
   }
 
   get groupId(): string {
@@ -139,7 +140,6 @@ export class HubConsumer {
     if (this.handlers.size === 0) throw new Error(`consumer ${this.opts.groupId} has no handlers`);
     this.stopping = false;
     this.watchCrashes(opts);
-    this.commitOnRebalance();
     this.joined = new Promise((resolve) => {
       const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         remove();
@@ -227,23 +227,22 @@ export class HubConsumer {
     this.running = false;
   }
 
-  private rebalanceWatch?: () => void;
-
   /**
    * Before the group moves partitions, what this member handled is committed under its current
    * generation, so the partitions' next owners start after it (a commit held back by the
-   * interval would otherwise be lost, or land after the new owner's and move it back).
+   * interval would otherwise be lost, or land after the new owner's and move it back). Once per
+   * consumer (the constructor): a restart after a crash keeps the same kafkajs consumer.
    */
   private commitOnRebalance(): void {
-    this.rebalanceWatch ??= this.consumer.on(this.consumer.events.REBALANCING, () => {
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
       void this.flushCommits().catch((err) => this.commitFailed(err));
     });
   }
 
-  /** Remembers `offset` as handled; commits now (no interval, stopping) or within the interval. */
-  private async markHandled(topic: string, partition: number, offset: string): Promise<void> {
+  /** Remembers `offset` as handled; commits now (asked to, no interval, stopping) or within the interval. */
+  private async markHandled(topic: string, partition: number, offset: string, now = false): Promise<void> {
     this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset });
-    if (this.commitIntervalMs === 0 || this.stopping) {
+    if (now || this.commitIntervalMs === 0 || this.stopping) {
       await this.flushCommits();
       return;
     }
@@ -296,10 +295,7 @@ export class HubConsumer {
     } catch (err) {
       // The error is what kafkajs must see; a commit refused now (e.g. mid-rebalance) only means
       // those events come again, and the ledger's claims make that harmless.
-      if (done !== undefined) {
-        this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset: done });
-        await this.flushCommits().catch(() => undefined);
-      }
+      if (done !== undefined) await this.markHandled(topic, partition, done, true).catch(() => undefined);
       throw err;
     }
     if (done !== undefined) await this.markHandled(topic, partition, done);

@@ -1,6 +1,6 @@
-export { createLedgerClient, isSqlTransaction, sqlRows, sqlTransaction } from './ledger-client.factory.js';
-export type { LedgerClient, LedgerClientOptions, SqlRowsDb, SqlTransaction } from './ledger-client.factory.js';
-export { MessageLedger, ACCEPTED_STAGE, rawSql } from './message.ledger.js';
+export { createLedgerClient, sqlRows, sqlTransaction } from './ledger-client.factory.js';
+export type { LedgerClient, LedgerClientOptions, SqlTransaction } from './ledger-client.factory.js';
+export { MessageLedger, ACCEPTED_STAGE, claimStatement, rawSql } from './message.ledger.js';
 export type { AcceptedMessage, StoredDocument, LedgerEventInput, LedgerMessage, LedgerEvent, MessageTrace } from './message.ledger.js';
 export { PatientKeyHasher, isPatientKey } from './patient-key.hasher.js';
 export { LedgerErrorCodes } from './ledger.error-codes.js';

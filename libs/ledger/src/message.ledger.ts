@@ -197,9 +197,7 @@ export class MessageLedger {
    */
   async #append(operation: string, event: LedgerEventInput, claim?: { stage: string; eventId: string }): Promise<LedgerEvent | null> {
     const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
-    const claimed = claim
-      ? Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${claim.stage}, ${claim.eventId}) ON CONFLICT DO NOTHING RETURNING 1`
-      : Prisma.sql`SELECT 1`;
+    const claimed = claim ? claimStatement(claim.stage, claim.eventId) : Prisma.sql`SELECT 1`;
     try {
       const rows = await sqlRows<RawEventRow>(this.db)`
         WITH claimed AS (${claimed}), appended AS (
@@ -249,9 +247,7 @@ export class MessageLedger {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     try {
-      const rows = await sqlRows<{ claimed: number }>(this.db)`
-        INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId}) ON CONFLICT DO NOTHING RETURNING 1 AS claimed`;
-      return rows.length === 1;
+      return (await sqlRows(this.db)`${claimStatement(stage, eventId)}`).length === 1;
     } catch (error) {
       throw classifyLedgerFailure(error, 'claim');
     }
@@ -262,7 +258,7 @@ export class MessageLedger {
    * commits together or not at all. Nested calls join the outer transaction.
    */
   async transaction<T>(work: (ledger: MessageLedger) => Promise<T>): Promise<T> {
-    if (isSqlTransaction(this.db) || !isClient(this.db)) return work(this);
+    if (!isClient(this.db)) return work(this);
     try {
       return await this.db.$transaction((tx) => work(new MessageLedger(tx)));
     } catch (error) {
@@ -340,6 +336,15 @@ function toLedgerEvent(row: {
   occurredAt: Date;
 }): LedgerEvent {
   return { ...row, id: row.id.toString(), detail: row.detail as LedgerJson | null };
+}
+
+/**
+ * The claim of `eventId` for `stage` as a statement to run or embed in a CTE (`WITH claimed AS
+ * (…)`): one row (1) when the claim is new, none when it was taken. The one place that writes
+ * `processed_event` claims; the primary key decides races.
+ */
+export function claimStatement(stage: string, eventId: string): Prisma.Sql {
+  return Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId}) ON CONFLICT DO NOTHING RETURNING 1`;
 }
 
 /**
