@@ -60,6 +60,7 @@ type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
 export class Dispatcher {
   private readonly log = getLogger(Dispatcher.name);
   private readonly inboxes = new Set<string>();
+  private readonly creatingInboxes = new Map<string, Promise<void>>();
   private readonly opts: Required<DispatcherOptions>;
 
   constructor(
@@ -232,12 +233,20 @@ export class Dispatcher {
 
   private async ensureInbox(orgHerId: string): Promise<void> {
     if (this.inboxes.has(orgHerId)) return;
+    // Many events for a new party arrive together (the consumer works on many keys at once):
+    // they wait for one creation instead of each asking the broker.
+    let creating = this.creatingInboxes.get(orgHerId);
+    if (!creating) {
+      creating = ensureTopics(this.deps.kafka, [InboxTopic.definitionFor(orgHerId)])
+        .then(() => void this.inboxes.add(orgHerId))
+        .finally(() => this.creatingInboxes.delete(orgHerId));
+      this.creatingInboxes.set(orgHerId, creating);
+    }
     try {
-      await ensureTopics(this.deps.kafka, [InboxTopic.definitionFor(orgHerId)]);
+      await creating;
     } catch (err) {
       throw new HubError(HubErrorCodes.DependencyUnavailable, `could not create inbox topic for ${orgHerId}: ${(err as Error).message}`, { retriable: true, cause: err });
     }
-    this.inboxes.add(orgHerId);
   }
 
   /** Prisma's interactive transaction: for the paths whose writes are ORM calls (hold, release, failure). */

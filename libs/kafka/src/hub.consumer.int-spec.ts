@@ -100,6 +100,31 @@ describe('HubConsumer against the real broker', () => {
     expect(seen).toHaveLength(60);
   });
 
+  it('works on the keys of one partition at once, each key strictly in order, and commits past all', async () => {
+    const topic = freshTopic<Ping>('lanes', 1);
+    await ensureTopics(kafka, [topic]);
+    const events = Array.from({ length: 40 }, (_, i) => ({ ...ping(i + 1), conversationId: `c-${i % 8}` }));
+    // Already on the partition when the consumer starts: one fetched batch holds them all.
+    await Promise.all(events.map((e) => producer.publish(topic, e)));
+    const seen: Ping[] = [];
+    let inHand = 0;
+    let most = 0;
+    const { group } = await startConsumer(topic, async (p) => {
+      most = Math.max(most, ++inHand);
+      await new Promise((r) => setTimeout(r, 1 + ((p.n * 7) % 5)));
+      inHand--;
+      seen.push(p);
+    });
+    await waitFor(() => seen.length === 40, 20000, '40 events');
+    for (let k = 0; k < 8; k++) {
+      const key = `c-${k}`;
+      expect(seen.filter((p) => p.conversationId === key).map((p) => p.n)).toEqual(events.filter((e) => e.conversationId === key).map((e) => e.n));
+    }
+    expect(most).toBeGreaterThan(1);
+    await waitFor(async () => (await committedOffset(kafka, group, topic.name)) === 40, 10000, 'commit of offset 40');
+    expect(seen).toHaveLength(40);
+  });
+
   it('retries a retriable failure until it succeeds, without dead-lettering it', async () => {
     const topic = freshTopic<Ping>('retry');
     await ensureTopics(kafka, [topic]);

@@ -40,8 +40,11 @@ interface Harness {
   /** Offsets resolved to kafkajs (its fetch position), in order. */
   resolved: string[];
   deadLetters: OutgoingRecord[];
-  /** Hands events n = from..to (offsets n - 1) of a partition (default 0) to the consumer as one fetched batch. */
-  feed(from: number, to: number, running?: () => boolean, partition?: number): Promise<void>;
+  /**
+   * Hands events n = from..to (offsets n - 1) of a partition (default 0) to the consumer as one
+   * fetched batch, keyed by `keyOf` (default: all one key).
+   */
+  feed(from: number, to: number, running?: () => boolean, partition?: number, keyOf?: (n: number) => string): Promise<void>;
 }
 
 /** The config every fake kafkajs consumer was created with. */
@@ -54,6 +57,7 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
   const listeners = new Map<string, (() => void)[]>();
   const resolved: string[] = [];
   const deadLetters: OutgoingRecord[] = [];
+  const batchesInHand = new Set<Promise<void>>();
   const fakeConsumer = {
     events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', REBALANCING: 'consumer.rebalancing' },
     on: (event: string, listener: () => void) => {
@@ -69,7 +73,8 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
       commits.push(...offsets.map((o) => o.offset));
       commitRequests.push(offsets.map((o) => `${o.partition}:${o.offset}`));
     },
-    disconnect: async () => undefined,
+    // As kafkajs does: disconnect waits for the batch in hand to return.
+    disconnect: async () => void (await Promise.allSettled([...batchesInHand])),
   };
   const kafka = { consumer: (config: Record<string, unknown>) => (consumerConfigs.push(config), fakeConsumer), admin: () => ({ connect: async () => undefined, disconnect: async () => undefined }) } as unknown as Kafka;
   const producer = {
@@ -90,25 +95,31 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
     emit: (event) => (listeners.get(event) ?? []).forEach((l) => l()),
     resolved,
     deadLetters,
-    feed: async (from, to, running = () => true, partition = 0) => {
+    feed: async (from, to, running = () => true, partition = 0, keyOf = () => 'c-1') => {
       const messages = [];
       for (let n = from; n <= to; n++) {
         messages.push({
           offset: String(n - 1),
-          key: Buffer.from('c-1'),
+          key: Buffer.from(keyOf(n)),
           value: Buffer.from(JSON.stringify({ n })),
           headers: { [HubHeaders.EventId]: `e-${n}` },
           timestamp: '0',
           attributes: 0,
         } as unknown as KafkaMessage);
       }
-      await cfg.eachBatch({
+      const batch = cfg.eachBatch({
         batch: { topic: physicalName(topic.name), partition, messages },
         heartbeat: async () => undefined,
         isRunning: running,
         isStale: () => false,
         resolveOffset: (offset) => void resolved.push(offset),
       });
+      batchesInHand.add(batch);
+      try {
+        await batch;
+      } finally {
+        batchesInHand.delete(batch);
+      }
     },
   };
 }
@@ -203,6 +214,76 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     expect(h.commits).toEqual(['2']);
     expect(h.resolved).toEqual(['0', '1']);
     expect(h.deadLetters).toHaveLength(0);
+  });
+
+  describe('with several keys in a batch', () => {
+    it('works on different keys at once, keeps each key in order, and commits past the batch once all are done', async () => {
+      const started: number[] = [];
+      const finished: number[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const h = track(
+        await harness(async (n) => {
+          started.push(n);
+          if (n === 1) await gate; // key a's first event is slow
+          finished.push(n);
+        }),
+      );
+      const fed = h.feed(1, 4, undefined, 0, (n) => (n % 2 === 1 ? 'a' : 'b'));
+      await waitUntil(() => finished.includes(4));
+      // key b went on while key a waited; key a's second event waits for its first
+      expect(started).toEqual([1, 2, 4]);
+      // nothing past the slow event is resolved or committed yet
+      expect(h.resolved).toEqual([]);
+      expect(h.commits).toEqual([]);
+      release();
+      await fed;
+      expect(finished).toEqual([2, 4, 1, 3]);
+      expect(h.resolved).toEqual(['0', '1', '2', '3']);
+      expect(h.commits).toEqual(['4']);
+    });
+
+    it('handles one key at a time when told to', async () => {
+      let inHand = 0;
+      let most = 0;
+      const h = track(
+        await harness(
+          async () => {
+            most = Math.max(most, ++inHand);
+            await new Promise((r) => setTimeout(r, 2));
+            inHand--;
+          },
+          { keysConsumedConcurrently: 1 },
+        ),
+      );
+      await h.feed(1, 6, undefined, 0, (n) => `k-${n}`);
+      expect(most).toBe(1);
+      expect(h.commits).toEqual(['6']);
+    });
+
+    it('commits only the prefix before an event still failing when the consumer stops, though later keys were done', async () => {
+      let stopRequested = false;
+      const seen: number[] = [];
+      const h = track(
+        await harness(async (n) => {
+          if (n === 2) {
+            await new Promise((r) => setTimeout(r, 20)); // the others finish first
+            if (!stopRequested) {
+              stopRequested = true;
+              void h.consumer.stop();
+            }
+            throw new HubError('LEDGER.UNAVAILABLE', 'database is down', { retriable: true });
+          }
+          seen.push(n);
+        }),
+      );
+      await expect(h.feed(1, 4, undefined, 0, (n) => `k-${n}`)).rejects.toMatchObject({ code: 'LEDGER.UNAVAILABLE' });
+      expect(seen).toEqual([1, 3, 4]);
+      // 3 and 4 were handled but lie past the failing 2: the next owner redoes them (claims dedupe)
+      expect(h.commits).toEqual(['1']);
+      expect(h.resolved).toEqual(['0']);
+      expect(h.deadLetters).toHaveLength(0);
+    });
   });
 
   describe('with a commit interval', () => {

@@ -47,6 +47,13 @@ export interface HubConsumerOptions {
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /**
+   * Keys worked on at once within one partition's fetched batch; default DEFAULT_KEY_CONCURRENCY.
+   * Events of one key stay strictly in order (a key's events are its conversation's chain); events
+   * of different keys in the same partition never had an order promised. 1 handles a batch one
+   * event at a time.
+   */
+  keysConsumedConcurrently?: number;
 }
 
 /** The message topics' partition count (libs/contracts MESSAGE_PARTITIONS): one worker per partition. */
@@ -60,6 +67,16 @@ export const DEFAULT_PARTITION_CONCURRENCY = 6;
  * stop and a rebalance commit at once, so neither redoes anything.
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 200;
+
+/**
+ * Per partition, how many keys' events are handled at the same time. One at a time, every event
+ * paid its own database round trip and its own produce request (the producer coalesces only what
+ * handlers send at the same moment, and six partitions made at most six such handlers): under
+ * load the hub spent most of its CPU on per-request overhead (docs/benchmarks.md). With the
+ * batch's keys worked on together, the producer's coalescing and the pool's connections see
+ * many events at once.
+ */
+export const DEFAULT_KEY_CONCURRENCY = 16;
 
 const deadLetters = new Counter({
   name: 'hub_dead_letters_total',
@@ -81,9 +98,11 @@ const deadLetters = new Counter({
  * - anything else (a bug) is tried `maxUnclassifiedAttempts` times, then
  *   dead-lettered as `HUB.UNHANDLED`. kafkajs never counts retries for us (and
  *   Nest's retryCount header is never set), so the count is kept here.
- * Partition order holds: the next event of a partition waits for this one. Partitions are
- * worked on concurrently (kafkajs hands each partition's batch to one worker), so one slow
- * event holds up its own partition only.
+ * Key order holds: the next event of a key waits for this one. Partitions are worked on
+ * concurrently (kafkajs hands each partition's batch to one worker), and within a partition's
+ * batch the events of different keys are (up to `keysConsumedConcurrently` keys at a time), so
+ * one slow event holds up its own key only. The committed offset never passes an event not
+ * done with: it advances over the batch's longest finished prefix.
  */
 export class HubConsumer {
   private readonly log = getLogger(HubConsumer.name);
@@ -97,6 +116,7 @@ export class HubConsumer {
   private joined: Promise<void> = Promise.resolve();
   private stopLagReport?: () => Promise<void>;
   private readonly commitIntervalMs: number;
+  private readonly keyConcurrency: number;
   /** Per `topic:partition`, the last offset handled and not yet committed. */
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer?: NodeJS.Timeout;
@@ -116,6 +136,7 @@ export class HubConsumer {
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
     this.commitIntervalMs = opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    this.keyConcurrency = Math.max(1, opts.keysConsumedConcurrently ?? DEFAULT_KEY_CONCURRENCY);
     this.commitOnRebalance();
   }
 
@@ -272,10 +293,13 @@ export class HubConsumer {
   }
 
   /**
-   * Handles a partition's batch in order and commits past the last event done with (within the
-   * commit interval). If the batch stops early (the consumer stops while an event still fails, or a
-   * rebalance interrupts a heartbeat), what was done is committed at once and the rest stays
-   * uncommitted: the partition's next owner starts there.
+   * Handles a partition's batch, each key's events in order and up to `keysConsumedConcurrently`
+   * keys at once, and commits past the longest prefix of the batch done with (within the commit
+   * interval). kafkajs' fetch position follows the same prefix. If the batch stops early (the
+   * consumer stops while an event still fails, or a rebalance interrupts a heartbeat), no new event
+   * is started, the ones in hand finish, what was done is committed at once and the rest stays
+   * uncommitted: the partition's next owner starts there (events of other keys already done past a
+   * gap come again, and the ledger's claims make that harmless).
    */
   private async processBatch(
     topic: string,
@@ -283,20 +307,45 @@ export class HubConsumer {
     messages: KafkaMessage[],
     ctl: { heartbeat(): Promise<void>; isRunning(): boolean; isStale(): boolean; resolveOffset(offset: string): void },
   ): Promise<void> {
+    const finished = new Set<string>();
+    let prefix = 0;
     let done: string | undefined;
-    try {
-      for (const message of messages) {
-        if (!ctl.isRunning() || ctl.isStale()) break;
-        await this.process(topic, partition, message, ctl.heartbeat);
-        ctl.resolveOffset(message.offset);
-        done = message.offset;
-        await ctl.heartbeat();
+    let failure: { error: unknown } | undefined;
+    const keepGoing = () => failure === undefined && ctl.isRunning() && !ctl.isStale();
+    // kafkajs notes a heartbeat's time only once its request returns: lanes finishing together
+    // would each send one. They share the one in flight instead.
+    let beating: Promise<void> | undefined;
+    const heartbeat = () => (beating ??= ctl.heartbeat().finally(() => (beating = undefined)));
+    const runLane = async (lane: KafkaMessage[]): Promise<void> => {
+      for (const message of lane) {
+        if (!keepGoing()) return;
+        await this.process(topic, partition, message, heartbeat);
+        finished.add(message.offset);
+        while (prefix < messages.length && finished.has(messages[prefix]!.offset)) {
+          done = messages[prefix++]!.offset;
+          ctl.resolveOffset(done);
+        }
+        await heartbeat();
       }
-    } catch (err) {
+    };
+    const lanes = lanesByKey(messages);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < lanes.length && keepGoing()) {
+        try {
+          await runLane(lanes[next++]!);
+        } catch (err) {
+          failure ??= { error: err };
+        }
+      }
+    };
+    const width = Math.max(1, Math.min(this.keyConcurrency, lanes.length));
+    await Promise.all(Array.from({ length: width }, worker));
+    if (failure) {
       // The error is what kafkajs must see; a commit refused now (e.g. mid-rebalance) only means
       // those events come again, and the ledger's claims make that harmless.
       if (done !== undefined) await this.markHandled(topic, partition, done, true).catch(() => undefined);
-      throw err;
+      throw failure.error;
     }
     if (done !== undefined) await this.markHandled(topic, partition, done);
   }
@@ -362,6 +411,19 @@ export class HubConsumer {
     deadLetters.inc({ topic: logicalName(topic), group: this.opts.groupId, code: err.code });
     this.log.error('event dead-lettered', { topic, partition, offset: message.offset, deadLetter: def.deadLetter, code: err.code, attempts });
   }
+}
+
+/** The batch's events grouped by key, keys in order of first appearance, each key's events in offset order. */
+function lanesByKey(messages: KafkaMessage[]): KafkaMessage[][] {
+  const lanes = new Map<string, KafkaMessage[]>();
+  for (const m of messages) {
+    // Records without a key (none of the hub's) share one lane: nothing says they may be reordered.
+    const key = m.key === null || m.key === undefined ? '\u0000' : m.key.toString('latin1');
+    const lane = lanes.get(key);
+    if (lane) lane.push(m);
+    else lanes.set(key, [m]);
+  }
+  return [...lanes.values()];
 }
 
 function sleep(ms: number): Promise<void> {
