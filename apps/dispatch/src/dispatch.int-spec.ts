@@ -97,6 +97,13 @@ describe('dispatch service (real broker, fresh database)', () => {
     expect((await ledger.trace(event.msgId))!.message.status).toBe('DELIVERED');
   });
 
+  it('marks a message with one receiver DELIVERED in the statement that records its delivery', async () => {
+    const event = await sealed(randomUUID(), [PORSGRUNN]);
+    await waitFor(() => inbox(PORSGRUNN, event.msgId).length === 1, 30000, 'the delivery');
+    await waitFor(async () => (await ledger.trace(event.msgId))!.message.status === 'DELIVERED', 10000, 'status DELIVERED');
+    expect(await stages(event.msgId)).toEqual(['accepted', 'dispatched']);
+  });
+
   it('does not deliver again when the MessageSealed is redelivered after a restart (offset not committed)', async () => {
     const conversationId = randomUUID();
     const event = await sealed(conversationId, [SKIEN]);

@@ -131,10 +131,17 @@ export class Dispatcher {
     await this.ensureInbox(orgHerId);
     // The hot path: a transaction on a pooled pg connection with prepared statements (sqlTransaction),
     // not Prisma's interactive one (docs/benchmarks.md); same order of claim, ledger and publish.
+    // A message with one receiver is complete with this delivery: nothing else can have failed or
+    // held it (that would have claimed this same claim id), so its status moves in the claim's own
+    // statement. With more receivers, the others' outcomes decide (one more statement).
+    const onlyReceiver = sealed.envelopes.length === 1;
     const done = await this.inSqlTransaction(async (tx, ledger) => {
-      const dispatched = { msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` } };
+      const dispatched = {
+        msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` },
+        ...(onlyReceiver ? { status: MessageStatus.DELIVERED } : {}),
+      };
       if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched))) return false;
-      await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
+      if (!onlyReceiver) await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
       // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
       await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
       return true;
