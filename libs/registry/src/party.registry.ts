@@ -21,7 +21,11 @@ const partyInclude = { services: { orderBy: { herId: 'asc' as const } } };
  * rarely and is read for every message); writes clear the cache.
  */
 export class PartyRegistry {
-  private cache: { at: number; byHerId: Map<number, PartyRecord>; byAnyHerId: Map<number, PartyRecord> } | null = null;
+  private cache: Snapshot | null = null;
+  /** The registry read in progress, shared by every caller that found the cache stale. */
+  private loading: Promise<Snapshot> | null = null;
+  /** Bumped by every write and invalidate: a read that started before one is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly db: LedgerClient,
@@ -57,7 +61,7 @@ export class PartyRegistry {
   /** Marks a party up or down (downtime) and says why. */
   async setStatus(herId: number, status: PartyStatusName, reason: string | null): Promise<PartyRecord> {
     await this.db.party.update({ where: { herId }, data: { status, statusReason: reason, statusChangedAt: new Date(this.now()) } });
-    this.cache = null;
+    this.invalidate();
     return this.requireParty(herId);
   }
 
@@ -89,11 +93,28 @@ export class PartyRegistry {
   /** Drops the read cache (after writes made elsewhere, e.g. by the seed tool). */
   invalidate(): void {
     this.cache = null;
+    // A read already running may predate the write: the next caller starts a new one.
+    this.loading = null;
+    this.generation++;
   }
 
-  private async snapshot() {
+  private async snapshot(): Promise<Snapshot> {
     const ttl = this.opts.cacheTtlMs ?? 5000;
     if (this.cache && this.now() - this.cache.at < ttl) return this.cache;
+    // One read for everyone who finds the cache stale: a consumer has many events in hand, and each
+    // reading the whole registry (every party with its certificates) at the same moment multiplied
+    // the stage's CPU and memory with 180 parties (docs/benchmarks.md).
+    if (!this.loading) {
+      const loading: Promise<Snapshot> = this.load().finally(() => {
+        if (this.loading === loading) this.loading = null;
+      });
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<Snapshot> {
+    const generation = this.generation;
     let rows;
     try {
       rows = await this.db.party.findMany({ include: partyInclude, orderBy: { herId: 'asc' } });
@@ -122,7 +143,11 @@ export class PartyRegistry {
       byHerId.set(party.herId, party);
       for (const id of herIdsOf(party)) byAnyHerId.set(id, party);
     }
-    this.cache = { at: this.now(), byHerId, byAnyHerId };
-    return this.cache;
+    const snapshot = { at: this.now(), byHerId, byAnyHerId };
+    // A write (or invalidate) while this read ran may not be in it: keep it out of the cache.
+    if (generation === this.generation) this.cache = snapshot;
+    return snapshot;
   }
 }
+
+type Snapshot = { at: number; byHerId: Map<number, PartyRecord>; byAnyHerId: Map<number, PartyRecord> };
