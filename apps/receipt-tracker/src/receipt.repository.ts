@@ -52,13 +52,22 @@ export class ReceiptRepository {
   async originalMessage(db: StatementDb, msgId: string): Promise<OriginalMessage | null> {
     if (!isUuid(msgId)) return null;
     // Raw, as every read on the hot paths here: an ORM call costs its query compilation on top.
-    const [m] = await sqlRows<{ msgId: string; conversationId: string; msgType: string; senderHerId: number; receiverHerIds: number[]; genDate: Date | null; createdAt: Date }>(db)`
-      SELECT msg_id::text AS "msgId", conversation_id AS "conversationId", msg_type AS "msgType", sender_her_id AS "senderHerId",
-             receiver_her_ids AS "receiverHerIds", gen_date AS "genDate", created_at AS "createdAt"
-      FROM message WHERE msg_id = ${msgId}::uuid`;
-    if (!m) return null;
-    // GenDate as the sender wrote it; older rows without it fall back to when intake took the message.
-    return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt, acceptedAt: m.createdAt };
+    const [m] = await sqlRows<OriginalMessageRow>(db)`SELECT ${ORIGINAL_COLUMNS} FROM message m WHERE m.msg_id = ${msgId}::uuid`;
+    return m ? toOriginal(m) : null;
+  }
+
+  /**
+   * Records the claim of `eventId` for `stage` and reads the original message, in ONE statement
+   * (an AppRec's first round trip in its transaction). `original` is read whether or not the
+   * claim is new; null when the ledger does not know `msgId` (or it is not a UUID).
+   */
+  async claimAndReadOriginal(db: StatementDb, claim: { stage: string; eventId: string }, msgId: string): Promise<{ claimed: boolean; original: OriginalMessage | null }> {
+    const [r] = await sqlRows<{ claimed: boolean } & { [K in keyof OriginalMessageRow]: OriginalMessageRow[K] | null }>(db)`
+      WITH claimed AS (${claimStatement(claim.stage, claim.eventId)})
+      SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, ${ORIGINAL_COLUMNS}
+      FROM (SELECT 1) AS one LEFT JOIN message m ON m.msg_id = ${isUuid(msgId) ? msgId : null}::uuid`;
+    const { claimed, ...m } = r!;
+    return { claimed, original: m.msgId === null ? null : toOriginal(m as OriginalMessageRow) };
   }
 
   /**
@@ -118,15 +127,28 @@ export class ReceiptRepository {
     return rows.map(toRow);
   }
 
-  /** Closes an OPEN expectation; false when it was not open any more (a concurrent close won). */
-  async close(db: StatementDb, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<boolean> {
-    const rows = await sqlRows<{ closed: number }>(db)`
-      UPDATE receipt_expectation
-      SET status = ${data.status}::receipt_status, apprec_id = ${data.apprecId}::uuid, closed_at = ${data.closedAt}::timestamptz,
-          errors = COALESCE(${data.errors.length ? JSON.stringify(data.errors) : null}::jsonb, errors)
-      WHERE msg_id = ${msgId}::uuid AND receiver_her_id = ${receiverHerId} AND status = 'OPEN'
-      RETURNING 1 AS closed`;
-    return rows.length === 1;
+  /**
+   * Closes an OPEN expectation and returns every expectation of the message as they stand after
+   * it, in ONE statement (receiver order); null when it was not open any more (a concurrent close
+   * won). The statement's own snapshot does not see its update, so the closed row comes from the
+   * UPDATE's RETURNING and the rest from the table.
+   */
+  async closeAndList(db: StatementDb, msgId: string, receiverHerId: number, data: { status: Exclude<ExpectationStatus, 'OPEN'>; apprecId: string; closedAt: Date; errors: ReceiptErrorEntry[] }): Promise<ExpectationRow[] | null> {
+    const rows = await sqlRows<Parameters<typeof toRow>[0] & { closedNow: boolean }>(db)`
+      WITH closed AS (
+        UPDATE receipt_expectation
+        SET status = ${data.status}::receipt_status, apprec_id = ${data.apprecId}::uuid, closed_at = ${data.closedAt}::timestamptz,
+            errors = COALESCE(${data.errors.length ? JSON.stringify(data.errors) : null}::jsonb, errors)
+        WHERE msg_id = ${msgId}::uuid AND receiver_her_id = ${receiverHerId} AND status = 'OPEN'
+        RETURNING ${EXPECTATION_COLUMNS}
+      )
+      SELECT *, true AS "closedNow" FROM closed
+      UNION ALL
+      SELECT ${EXPECTATION_COLUMNS}, false AS "closedNow" FROM receipt_expectation
+      WHERE msg_id = ${msgId}::uuid AND receiver_her_id <> ${receiverHerId}
+      ORDER BY "receiverHerId"`;
+    if (!rows.some((r) => r.closedNow)) return null;
+    return rows.map(({ closedNow: _, ...r }) => toRow(r));
   }
 
   async insertUnmatched(db: StatementDb, row: { apprecId: string; senderHerId: number; originalMsgId: string | null; receivedAt: Date; detail: Record<string, unknown> }): Promise<boolean> {
@@ -229,6 +251,23 @@ export class ReceiptRepository {
       ) c GROUP BY receiver_her_id`;
     return rows.map((r) => ({ receiverHerId: Number(r.receiver_her_id), open: Number(r.open), overdue: Number(r.overdue) }));
   }
+}
+
+interface OriginalMessageRow {
+  msgId: string; conversationId: string; msgType: string; senderHerId: number; receiverHerIds: number[]; genDate: Date | null; createdAt: Date;
+}
+
+/** message's columns (alias m) as toOriginal takes them. */
+const ORIGINAL_COLUMNS = rawSql(
+  [
+    'm.msg_id::text AS "msgId"', 'm.conversation_id AS "conversationId"', 'm.msg_type AS "msgType"', 'm.sender_her_id AS "senderHerId"',
+    'm.receiver_her_ids AS "receiverHerIds"', 'm.gen_date AS "genDate"', 'm.created_at AS "createdAt"',
+  ].join(', '),
+);
+
+function toOriginal(m: OriginalMessageRow): OriginalMessage {
+  // GenDate as the sender wrote it; older rows without it fall back to when intake took the message.
+  return { msgId: m.msgId, conversationId: m.conversationId, msgType: m.msgType, senderHerId: m.senderHerId, receiverHerIds: m.receiverHerIds, genDate: m.genDate ?? m.createdAt, acceptedAt: m.createdAt };
 }
 
 function toRow(r: {

@@ -115,8 +115,8 @@ export class ReceiptTracker {
     const ids = { msgId: originalMsgId, conversationId: e.conversationId, apprecId, senderHerId: e.senderHerId };
 
     const result = await inSqlTransaction(this.db, 'apprec', async (tx) => {
-      if (!(await new MessageLedger(tx).claim(ReceiptStages.AppRec, e.eventId))) return null;
-      const original = await this.repo.originalMessage(tx, originalMsgId);
+      const { claimed, original } = await this.repo.claimAndReadOriginal(tx, { stage: ReceiptStages.AppRec, eventId: e.eventId }, originalMsgId);
+      if (!claimed) return null;
       if (!appRec) {
         return this.recordUnmatched(tx, { e, apprecId, senderHerId: senderOrg ?? Number(e.senderHerId), original, now, reason: unreadable!.code, message: unreadable!.message });
       }
@@ -172,10 +172,10 @@ export class ReceiptTracker {
         msgId: original.msgId, receiverHerId, conversationId: original.conversationId, senderHerId: original.senderHerId, msgType: original.msgType,
         genDate: original.genDate, openedAt: now, ...this.policy.deadlinesFor(original.genDate), ...closing,
       });
-    } else if (!(await this.repo.close(tx, original.msgId, receiverHerId, closing))) {
-      throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation changed while closing it; retrying', { retriable: true, metadata: { msgId: original.msgId } });
     }
-    const all = await this.repo.forMessage(tx, original.msgId);
+    // Closing returns the message's expectations after the close in the same statement.
+    const all = decision.opens ? await this.repo.forMessage(tx, original.msgId) : await this.repo.closeAndList(tx, original.msgId, receiverHerId, closing);
+    if (!all) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation changed while closing it; retrying', { retriable: true, metadata: { msgId: original.msgId } });
     const messageStatus = messageStatusAfterReceipts(await this.organisationsOf(original.receiverHerIds), all);
     const rejected = decision.status === 'REJECTED';
     await new MessageLedger(tx).appendEvent({
