@@ -166,16 +166,19 @@ export class ReceiptTracker {
   ) {
     const { decision, appRec, original, receiverHerId, now } = a;
     const closing = { status: decision.status, apprecId: a.apprecId, closedAt: now, errors: appRec.errors };
+    let all: ExpectationRow[] | null;
     if (decision.opens) {
       // The AppRec overtook the dispatched event; that event will find the row and do nothing.
       await this.repo.createClosed(tx, {
         msgId: original.msgId, receiverHerId, conversationId: original.conversationId, senderHerId: original.senderHerId, msgType: original.msgType,
         genDate: original.genDate, openedAt: now, ...this.policy.deadlinesFor(original.genDate), ...closing,
       });
+      all = await this.repo.forMessage(tx, original.msgId);
+    } else {
+      // The message's expectations as they stand after the close, from the closing statement itself.
+      all = await this.repo.closeAndList(tx, original.msgId, receiverHerId, closing);
+      if (!all) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation changed while closing it; retrying', { retriable: true, metadata: { msgId: original.msgId } });
     }
-    // Closing returns the message's expectations after the close in the same statement.
-    const all = decision.opens ? await this.repo.forMessage(tx, original.msgId) : await this.repo.closeAndList(tx, original.msgId, receiverHerId, closing);
-    if (!all) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation changed while closing it; retrying', { retriable: true, metadata: { msgId: original.msgId } });
     const messageStatus = messageStatusAfterReceipts(await this.organisationsOf(original.receiverHerIds), all);
     const rejected = decision.status === 'REJECTED';
     await new MessageLedger(tx).appendEvent({

@@ -59,8 +59,8 @@ type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
  */
 export class Dispatcher {
   private readonly log = getLogger(Dispatcher.name);
-  private readonly inboxes = new Set<string>();
-  private readonly creatingInboxes = new Map<string, Promise<void>>();
+  /** Per party, its inbox topic's creation: settled once created; a failed one is removed, so it is asked for again. */
+  private readonly inboxes = new Map<string, Promise<void>>();
   /** Parties waiting for the next inbox-creation round, the round after the running one, and the running one. */
   private readonly inboxQueue: string[] = [];
   private nextInboxRound?: Promise<void>;
@@ -243,18 +243,20 @@ export class Dispatcher {
   }
 
   private async ensureInbox(orgHerId: string): Promise<void> {
-    if (this.inboxes.has(orgHerId)) return;
     // Many events for new parties arrive together (the consumer works on many keys at once): each
     // party's creation is asked for once, and the parties waiting while a creation runs are created
     // together in the next one. One admin session at a time: each lists every topic of the cluster,
     // and a hundred at once (180 parties' first messages) doubled dispatch's CPU and memory.
-    let creating = this.creatingInboxes.get(orgHerId);
-    if (!creating) {
-      creating = this.createInInboxRound(orgHerId).finally(() => this.creatingInboxes.delete(orgHerId));
-      this.creatingInboxes.set(orgHerId, creating);
+    let created = this.inboxes.get(orgHerId);
+    if (!created) {
+      const creating = this.createInInboxRound(orgHerId);
+      creating.catch(() => {
+        if (this.inboxes.get(orgHerId) === creating) this.inboxes.delete(orgHerId);
+      });
+      this.inboxes.set(orgHerId, (created = creating));
     }
     try {
-      await creating;
+      await created;
     } catch (err) {
       throw new HubError(HubErrorCodes.DependencyUnavailable, `could not create inbox topic for ${orgHerId}: ${(err as Error).message}`, { retriable: true, cause: err });
     }
@@ -268,7 +270,6 @@ export class Dispatcher {
         this.nextInboxRound = undefined;
         const orgs = this.inboxQueue.splice(0);
         await ensureTopics(this.deps.kafka, orgs.map((o) => InboxTopic.definitionFor(o)));
-        for (const o of orgs) this.inboxes.add(o);
       });
       this.nextInboxRound = round;
       this.inboxRound = round.catch(() => undefined);

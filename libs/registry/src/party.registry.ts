@@ -22,10 +22,8 @@ const partyInclude = { services: { orderBy: { herId: 'asc' as const } } };
  */
 export class PartyRegistry {
   private cache: Snapshot | null = null;
-  /** The registry read in progress, shared by every caller that found the cache stale. */
+  /** The registry read in progress, shared by every caller that found the cache stale; dropped by invalidate(). */
   private loading: Promise<Snapshot> | null = null;
-  /** Bumped by every write and invalidate: a read that started before one is not cached. */
-  private generation = 0;
 
   constructor(
     private readonly db: LedgerClient,
@@ -93,9 +91,9 @@ export class PartyRegistry {
   /** Drops the read cache (after writes made elsewhere, e.g. by the seed tool). */
   invalidate(): void {
     this.cache = null;
-    // A read already running may predate the write: the next caller starts a new one.
+    // A read already running may predate the write: the next caller starts a new one, and the
+    // old one, no longer `loading`, is not cached.
     this.loading = null;
-    this.generation++;
   }
 
   private async snapshot(): Promise<Snapshot> {
@@ -105,16 +103,22 @@ export class PartyRegistry {
     // reading the whole registry (every party with its certificates) at the same moment multiplied
     // the stage's CPU and memory with 180 parties (docs/benchmarks.md).
     if (!this.loading) {
-      const loading: Promise<Snapshot> = this.load().finally(() => {
-        if (this.loading === loading) this.loading = null;
-      });
+      const loading: Promise<Snapshot> = this.load().then(
+        (snapshot) => {
+          if (this.loading === loading) [this.cache, this.loading] = [snapshot, null];
+          return snapshot;
+        },
+        (err: unknown) => {
+          if (this.loading === loading) this.loading = null;
+          throw err;
+        },
+      );
       this.loading = loading;
     }
     return this.loading;
   }
 
   private async load(): Promise<Snapshot> {
-    const generation = this.generation;
     let rows;
     try {
       rows = await this.db.party.findMany({ include: partyInclude, orderBy: { herId: 'asc' } });
@@ -143,10 +147,7 @@ export class PartyRegistry {
       byHerId.set(party.herId, party);
       for (const id of herIdsOf(party)) byAnyHerId.set(id, party);
     }
-    const snapshot = { at: this.now(), byHerId, byAnyHerId };
-    // A write (or invalidate) while this read ran may not be in it: keep it out of the cache.
-    if (generation === this.generation) this.cache = snapshot;
-    return snapshot;
+    return { at: this.now(), byHerId, byAnyHerId };
   }
 }
 
