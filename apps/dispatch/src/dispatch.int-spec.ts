@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { InboxTopic, Topics, type MessageSealed } from '@hub/contracts';
-import { derivedEventId } from '@hub/dispatch';
+import { Dispatcher, derivedEventId } from '@hub/dispatch';
 import { HubProducer, ensureTopics, physicalName, topicPrefix } from '@hub/kafka';
 import { freshGroup, testBrokers, testKafka, waitFor } from '@hub/kafka/testing';
 import { MessageLedger } from '@hub/ledger';
@@ -141,6 +141,34 @@ describe('dispatch service (real broker, fresh database)', () => {
     await waitFor(async () => (await database.client.heldDelivery.count({ where: { receiverHerId: Number(BAMBLE), releasedAt: null } })) === 0, 10000, 'held rows released');
     expect(await stages(first.msgId)).toEqual(['accepted', 'held', 'dispatched']);
     expect((await ledger.trace(second.msgId))!.message.status).toBe('DELIVERED');
+  });
+
+  it('releases a receiver’s older held deliveries before a new delivery to it (checked in the claim’s statement)', async () => {
+    // The service is stopped so that its poller cannot release the row first: the delivery itself must.
+    await stop();
+    try {
+      const conversationId = randomUUID();
+      const heldMsgId = randomUUID();
+      await ledger.recordAccepted({ msgId: heldMsgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: 9100001, receiverHerIds: [Number(PORSGRUNN)] });
+      const held = { eventId: randomUUID(), msgId: heldMsgId, conversationId, occurredAt: new Date().toISOString(), senderHerId: '9100001', receiverHerId: PORSGRUNN, msgType: 'LOG_INNLAGT', jwe: 'held-jwe' };
+      // Held by another replica while the receiver was down; the receiver is ACTIVE again.
+      await database.client.heldDelivery.create({ data: { msgId: heldMsgId, receiverHerId: Number(PORSGRUNN), conversationId, delivery: held } });
+      const msgId = randomUUID();
+      await ledger.recordAccepted({ msgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: 9100001, receiverHerIds: [Number(PORSGRUNN)] });
+      const event: MessageSealed = { eventId: randomUUID(), msgId, conversationId, occurredAt: new Date().toISOString(), msgType: 'LOG_INNLAGT', senderHerId: '9100001', envelopes: [{ receiverHerId: PORSGRUNN, jwe: 'new-jwe' }] };
+
+      const dispatcher = new Dispatcher({ db: database.client, registry, producer, kafka });
+      await expect(dispatcher.handleSealed(event)).resolves.toEqual(['delivered']);
+      await waitFor(() => inbox(PORSGRUNN, msgId).length === 1, 30000, 'the new delivery');
+      const order = tails[InboxTopic.nameFor(PORSGRUNN)].records.filter((r) => r.value.conversationId === conversationId).map((r) => r.value.msgId);
+      expect(order).toEqual([heldMsgId, msgId]);
+      expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(PORSGRUNN), releasedAt: null } })).toBe(0);
+      expect(await stages(heldMsgId)).toEqual(['accepted', 'dispatched']);
+      expect(await stages(msgId)).toEqual(['accepted', 'dispatched']);
+      await expect(dispatcher.handleSealed(event)).resolves.toEqual(['duplicate']);
+    } finally {
+      await start();
+    }
   });
 
   it('reports an unknown receiver as a failed delivery, not held', async () => {

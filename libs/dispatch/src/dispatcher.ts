@@ -4,7 +4,7 @@ import {
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, classifyLedgerFailure, sqlRows, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, classifyLedgerFailure, sqlFragment, sqlRows, sqlTransaction, type LedgerClient, type SqlFragment, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
@@ -51,6 +51,20 @@ const heldGauge = new Gauge({
 
 
 type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
+
+/** Release-and-try-again rounds of one delivery that keeps finding held deliveries before it; then the consumer's backoff. */
+const MAX_RELEASE_ROUNDS = 3;
+
+/** The claim's condition: nothing held for the receiver and not yet released. */
+function noHeldDeliveries(receiverHerId: number): SqlFragment {
+  return sqlFragment`NOT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL)`;
+}
+
+async function hasHeldDeliveries(db: LedgerClient | SqlTransaction, receiverHerId: number): Promise<boolean> {
+  const [held] = await sqlRows<{ any: boolean }>(db)`
+    SELECT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL) AS any`;
+  return held?.any === true;
+}
 
 /**
  * Delivers each envelope of a MessageSealed to its receiver's own inbox topic, effectively
@@ -130,8 +144,6 @@ export class Dispatcher {
       return 'held';
     }
 
-    // Older held deliveries of this receiver go first, so a conversation stays in order.
-    await this.release(party.herId);
     await this.ensureInbox(orgHerId);
     // The hot path: a transaction on a pooled pg connection with prepared statements (sqlTransaction),
     // not Prisma's interactive one (docs/benchmarks.md); same order of claim, ledger and publish.
@@ -139,18 +151,33 @@ export class Dispatcher {
     // held it (that would have claimed this same claim id), so its status moves in the claim's own
     // statement. With more receivers, the others' outcomes decide (one more statement).
     const onlyReceiver = sealed.envelopes.length === 1;
-    const done = await this.inSqlTransaction(async (tx, ledger) => {
-      const dispatched = {
-        msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` },
-        ...(onlyReceiver ? { status: MessageStatus.DELIVERED } : {}),
-      };
-      if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched))) return false;
-      if (!onlyReceiver) await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
-      // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
-      await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
-      return true;
-    });
-    if (!done) return this.duplicate(ids);
+    const dispatched = {
+      msgId: sealed.msgId, stage: DispatchStages.Dispatched, outcome: EventOutcome.SUCCEEDED, detail: { receiverHerId: envelope.receiverHerId, transport: `kafka:${InboxTopic.nameFor(orgHerId)}` },
+      ...(onlyReceiver ? { status: MessageStatus.DELIVERED } : {}),
+    };
+    // Older held deliveries of this receiver go first, so a conversation stays in order. The claim
+    // is taken only when none is waiting, checked in the claim's own statement (a separate check
+    // before it was one more round trip on every delivery); when some are, they are released and
+    // the delivery tried again.
+    let done: 'delivered' | 'duplicate' | 'held-first' = 'held-first';
+    for (let round = 1; done === 'held-first'; round++) {
+      if (round > 1) {
+        await this.release(party.herId);
+        if (round > MAX_RELEASE_ROUNDS) {
+          throw new HubError(HubErrorCodes.DependencyUnavailable, `older held deliveries of receiver ${orgHerId} are not released yet`, { retriable: true });
+        }
+      }
+      done = await this.inSqlTransaction(async (tx, ledger) => {
+        if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched, { onlyIf: noHeldDeliveries(party.herId) }))) {
+          return (await hasHeldDeliveries(tx, party.herId)) ? 'held-first' : 'duplicate';
+        }
+        if (!onlyReceiver) await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
+        // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
+        await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
+        return 'delivered';
+      });
+    }
+    if (done === 'duplicate') return this.duplicate(ids);
     deliveries.inc({ receiver: orgHerId, outcome: 'delivered' });
     HubMetrics.message({ stage: 'dispatch', type: sealed.msgType, partner: orgHerId, outcome: 'delivered' });
     this.log.info('delivered', { ...ids, inbox: InboxTopic.nameFor(orgHerId) });
@@ -165,10 +192,7 @@ export class Dispatcher {
   async release(receiverHerId: number): Promise<number> {
     const party = await this.deps.registry.findParty(receiverHerId);
     if (!party || party.status !== 'ACTIVE') return 0;
-    // Runs before every delivery: one raw statement (an ORM count costs its query compilation too).
-    const [held] = await sqlRows<{ any: boolean }>(this.deps.db)`
-      SELECT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL) AS any`;
-    if (!held?.any) return 0;
+    if (!(await hasHeldDeliveries(this.deps.db, receiverHerId))) return 0;
     const orgHerId = String(receiverHerId);
     await this.ensureInbox(orgHerId);
     const released = await this.inTransaction(async (tx, ledger) => {

@@ -1,7 +1,7 @@
 export { createLedgerClient, sqlRows, sqlTransaction } from './ledger-client.factory.js';
 export type { LedgerClient, LedgerClientOptions, SqlTransaction } from './ledger-client.factory.js';
-export { MessageLedger, ACCEPTED_STAGE, claimStatement, rawSql } from './message.ledger.js';
-export type { AcceptedMessage, StoredDocument, LedgerEventInput, LedgerMessage, LedgerEvent, MessageTrace } from './message.ledger.js';
+export { MessageLedger, ACCEPTED_STAGE, claimStatement, rawSql, sqlFragment } from './message.ledger.js';
+export type { SqlFragment, AcceptedMessage, StoredDocument, LedgerEventInput, LedgerMessage, LedgerEvent, MessageTrace } from './message.ledger.js';
 export { PatientKeyHasher, isPatientKey } from './patient-key.hasher.js';
 export { LedgerErrorCodes } from './ledger.error-codes.js';
 export { classifyLedgerFailure, isTransientDatabaseFailure, sqlStateOf } from './ledger-failure.classifier.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HubErrorCodes } from '@hub/errors';
-import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, PatientKeyHasher } from './index.js';
+import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, PatientKeyHasher, sqlFragment } from './index.js';
 import type { AcceptedMessage } from './index.js';
 import { createTestDatabase, migrateDatabase, truncateLedger, type TestDatabase } from './testing.js';
 
@@ -171,6 +171,24 @@ describe('MessageLedger against PostgreSQL', () => {
     // another stage's claim of the same event id is its own, and an explicit time is kept
     const at = new Date('2026-03-01T10:05:00.000Z');
     await expect(ledger.claimAndAppend('crypto', eventId, { msgId: message.msgId, stage: 'sealed', outcome: EventOutcome.SUCCEEDED, occurredAt: at })).resolves.toMatchObject({ occurredAt: at, detail: null });
+  });
+
+  it('claimAndAppend with onlyIf claims and writes nothing while the condition is false, and as usual once it holds', async () => {
+    const message = acceptedMessage();
+    await ledger.recordAccepted(message);
+    const eventId = randomUUID();
+    const event = { msgId: message.msgId, stage: 'dispatched', outcome: EventOutcome.SUCCEEDED, status: MessageStatus.DELIVERED };
+    const receiverHasNothingHeld = sqlFragment`NOT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${8094866} AND released_at IS NULL)`;
+    await database.client.heldDelivery.create({ data: { msgId: message.msgId, receiverHerId: 8094866, conversationId: message.conversationId, delivery: {} } });
+    await expect(ledger.claimAndAppend('dispatch', eventId, event, { onlyIf: receiverHasNothingHeld })).resolves.toBeNull();
+    expect(await ledger.trace(message.msgId)).toMatchObject({ message: { status: MessageStatus.ACCEPTED }, events: [{ stage: 'accepted' }] });
+    await expect(ledger.claim('dispatch', eventId)).resolves.toBe(true);
+
+    const next = randomUUID();
+    await database.client.heldDelivery.updateMany({ data: { releasedAt: new Date() } });
+    await expect(ledger.claimAndAppend('dispatch', next, event, { onlyIf: receiverHasNothingHeld })).resolves.toMatchObject({ stage: 'dispatched' });
+    await expect(ledger.claimAndAppend('dispatch', next, event, { onlyIf: receiverHasNothingHeld })).resolves.toBeNull();
+    expect(await ledger.trace(message.msgId)).toMatchObject({ message: { status: MessageStatus.DELIVERED }, events: [{ stage: 'accepted' }, { stage: 'dispatched' }] });
   });
 
   it('claimAndAppend refuses an unknown message with LEDGER.UNKNOWN_MESSAGE and keeps no claim', async () => {

@@ -183,21 +183,25 @@ export class MessageLedger {
    * stages' hot path. Returns the appended event, or null when `eventId` was claimed before
    * (a redelivery: nothing is written). An unknown msgId fails with LEDGER.UNKNOWN_MESSAGE
    * and releases the claim, exactly like the two calls in one transaction would.
+   *
+   * `onlyIf` is a condition (SQL, evaluated in the same statement) the claim also needs: when it
+   * is false nothing is claimed or written and the result is null, as for a claim taken before;
+   * a caller that must tell the two apart checks its condition again on that (rare) path.
    */
-  async claimAndAppend(stage: string, eventId: string, event: LedgerEventInput): Promise<LedgerEvent | null> {
+  async claimAndAppend(stage: string, eventId: string, event: LedgerEventInput, opts: { onlyIf?: SqlFragment } = {}): Promise<LedgerEvent | null> {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     assertEventInput(event);
-    return this.#append('claimAndAppend', event, { stage, eventId });
+    return this.#append('claimAndAppend', event, { stage, eventId, onlyIf: opts.onlyIf });
   }
 
   /**
    * The event insert and status move of appendEvent and claimAndAppend as one statement; with a
    * claim, both happen only when the claim is new (null otherwise), without one always.
    */
-  async #append(operation: string, event: LedgerEventInput, claim?: { stage: string; eventId: string }): Promise<LedgerEvent | null> {
+  async #append(operation: string, event: LedgerEventInput, claim?: { stage: string; eventId: string; onlyIf?: Prisma.Sql }): Promise<LedgerEvent | null> {
     const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
-    const claimed = claim ? claimStatement(claim.stage, claim.eventId) : Prisma.sql`SELECT 1`;
+    const claimed = claim ? claimStatement(claim.stage, claim.eventId, claim.onlyIf) : Prisma.sql`SELECT 1`;
     try {
       const rows = await sqlRows<RawEventRow>(this.db)`
         WITH claimed AS (${claimed}), appended AS (
@@ -341,10 +345,22 @@ function toLedgerEvent(row: {
 /**
  * The claim of `eventId` for `stage` as a statement to run or embed in a CTE (`WITH claimed AS
  * (…)`): one row (1) when the claim is new, none when it was taken. The one place that writes
- * `processed_event` claims; the primary key decides races.
+ * `processed_event` claims; the primary key decides races. With `onlyIf`, the claim is taken only
+ * when that condition holds in the same statement.
  */
-export function claimStatement(stage: string, eventId: string): Prisma.Sql {
+export function claimStatement(stage: string, eventId: string, onlyIf?: Prisma.Sql): Prisma.Sql {
+  if (onlyIf) {
+    return Prisma.sql`INSERT INTO processed_event (stage, event_id) SELECT ${stage}::text, ${eventId}::text WHERE ${onlyIf} ON CONFLICT DO NOTHING RETURNING 1`;
+  }
   return Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId}) ON CONFLICT DO NOTHING RETURNING 1`;
+}
+
+/** A SQL fragment with its values bound as parameters, to embed in a ledger statement (e.g. `claimAndAppend`'s `onlyIf`). */
+export type SqlFragment = Prisma.Sql;
+
+/** Builds a SqlFragment: `sqlFragment\`receiver_her_id = ${herId}\``; the values become parameters, never text. */
+export function sqlFragment(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  return Prisma.sql(strings, ...values);
 }
 
 /**
