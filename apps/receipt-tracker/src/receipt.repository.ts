@@ -57,17 +57,36 @@ export class ReceiptRepository {
   }
 
   /**
-   * Records the claim of `eventId` for `stage` and reads the original message, in ONE statement
-   * (an AppRec's first round trip in its transaction). `original` is read whether or not the
-   * claim is new; null when the ledger does not know `msgId` (or it is not a UUID).
+   * Records the claim of `eventId` for `stage`, reads the original message and, when
+   * `receiverHerId` is given, that receiver's expectation of it, in ONE statement (an AppRec's
+   * first round trip in its transaction; the expectation was one more). Both are read whether or
+   * not the claim is new; `original` is null when the ledger does not know `msgId` (or it is not a
+   * UUID), `expectation` when there is none.
    */
-  async claimAndReadOriginal(db: StatementDb, claim: { stage: string; eventId: string }, msgId: string): Promise<{ claimed: boolean; original: OriginalMessage | null }> {
-    const [r] = await sqlRows<{ claimed: boolean } & { [K in keyof OriginalMessageRow]: OriginalMessageRow[K] | null }>(db)`
+  async claimAndRead(
+    db: StatementDb,
+    claim: { stage: string; eventId: string },
+    msgId: string,
+    receiverHerId: number | null,
+  ): Promise<{ claimed: boolean; original: OriginalMessage | null; expectation: ExpectationRow | null }> {
+    const id = isUuid(msgId) ? msgId : null;
+    const [r] = await sqlRows<Record<string, unknown>>(db)`
       WITH claimed AS (${claimStatement(claim.stage, claim.eventId)})
-      SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, ${ORIGINAL_COLUMNS}
-      FROM (SELECT 1) AS one LEFT JOIN message m ON m.msg_id = ${isUuid(msgId) ? msgId : null}::uuid`;
-    const { claimed, ...m } = r!;
-    return { claimed, original: m.msgId === null ? null : toOriginal(m as OriginalMessageRow) };
+      SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, ${ORIGINAL_COLUMNS}, ${FOUND_EXPECTATION_COLUMNS}
+      FROM (SELECT 1) AS one
+      LEFT JOIN message m ON m.msg_id = ${id}::uuid
+      LEFT JOIN receipt_expectation x ON x.msg_id = ${id}::uuid AND x.receiver_her_id = ${receiverHerId}::int`;
+    const expectation: Record<string, unknown> = {};
+    const original: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(r!)) {
+      if (column.startsWith('x.')) expectation[column.slice(2)] = value;
+      else if (column !== 'claimed') original[column] = value;
+    }
+    return {
+      claimed: r!.claimed === true,
+      original: original.msgId === null ? null : toOriginal(original as unknown as OriginalMessageRow),
+      expectation: expectation.msgId === null ? null : toRow(expectation as unknown as Parameters<typeof toRow>[0]),
+    };
   }
 
   /**
@@ -277,13 +296,17 @@ function toRow(r: {
   return { ...r, errors: Array.isArray(r.errors) ? (r.errors as ReceiptErrorEntry[]) : null };
 }
 
+/** receipt_expectation's columns and the model's field names they are returned as (as toRow takes them). */
+const EXPECTATION_FIELDS: readonly (readonly [column: string, field: string])[] = [
+  ['msg_id::text', 'msgId'], ['receiver_her_id', 'receiverHerId'], ['conversation_id', 'conversationId'], ['sender_her_id', 'senderHerId'],
+  ['msg_type', 'msgType'], ['gen_date', 'genDate'], ['status::text', 'status'], ['opened_at', 'openedAt'], ['warn_due_at', 'warnDueAt'],
+  ['overdue_at', 'overdueAt'], ['warned_at', 'warnedAt'], ['overdue_marked_at', 'overdueMarkedAt'], ['closed_at', 'closedAt'],
+  ['apprec_id::text', 'apprecId'], ['errors', 'errors'],
+];
+
 /** receipt_expectation's columns under the model's field names (raw statements return them as toRow takes them). */
-const EXPECTATION_COLUMNS = rawSql(
-  [
-    'msg_id::text AS "msgId"', 'receiver_her_id AS "receiverHerId"', 'conversation_id AS "conversationId"', 'sender_her_id AS "senderHerId"',
-    'msg_type AS "msgType"', 'gen_date AS "genDate"', 'status::text AS status', 'opened_at AS "openedAt"', 'warn_due_at AS "warnDueAt"',
-    'overdue_at AS "overdueAt"', 'warned_at AS "warnedAt"', 'overdue_marked_at AS "overdueMarkedAt"', 'closed_at AS "closedAt"',
-    'apprec_id::text AS "apprecId"', 'errors',
-  ].join(', '),
-);
+const EXPECTATION_COLUMNS = rawSql(EXPECTATION_FIELDS.map(([column, field]) => `${column} AS "${field}"`).join(', '));
+
+/** The same columns of receipt_expectation joined as `x` beside other tables, returned as `x.<field>`. */
+const FOUND_EXPECTATION_COLUMNS = rawSql(EXPECTATION_FIELDS.map(([column, field]) => `x.${column} AS "x.${field}"`).join(', '));
 

@@ -115,12 +115,11 @@ export class ReceiptTracker {
     const ids = { msgId: originalMsgId, conversationId: e.conversationId, apprecId, senderHerId: e.senderHerId };
 
     const result = await inSqlTransaction(this.db, 'apprec', async (tx) => {
-      const { claimed, original } = await this.repo.claimAndReadOriginal(tx, { stage: ReceiptStages.AppRec, eventId: e.eventId }, originalMsgId);
+      const { claimed, original, expectation } = await this.repo.claimAndRead(tx, { stage: ReceiptStages.AppRec, eventId: e.eventId }, originalMsgId, senderOrg);
       if (!claimed) return null;
       if (!appRec) {
         return this.recordUnmatched(tx, { e, apprecId, senderHerId: senderOrg ?? Number(e.senderHerId), original, now, reason: unreadable!.code, message: unreadable!.message });
       }
-      const expectation = senderOrg !== null ? await this.repo.find(tx, originalMsgId, senderOrg) : null;
       const decision = correlateAppRec({
         appRec,
         senderOrgHerId: senderOrg,
