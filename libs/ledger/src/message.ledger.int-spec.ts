@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { HubErrorCodes } from '@hub/errors';
+import { metricsRegistry } from '@hub/observability';
 import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, PatientKeyHasher, sqlFragment } from './index.js';
 import type { AcceptedMessage } from './index.js';
 import { createTestDatabase, migrateDatabase, truncateLedger, type TestDatabase } from './testing.js';
 
 const hasher = new PatientKeyHasher('integration-test-secret-32-bytes-long');
+
+/** hub_ledger_claim_appends_total for one way of reaching the database. */
+async function claimAppendCount(statement: 'batch' | 'alone' | 'batch-failed'): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('hub_ledger_claim_appends_total')?.get();
+  return metric?.values.find((v) => v.labels.statement === statement)?.value ?? 0;
+}
 
 function acceptedMessage(overrides: Partial<AcceptedMessage> = {}): AcceptedMessage {
   const msgId = randomUUID();
@@ -189,6 +196,53 @@ describe('MessageLedger against PostgreSQL', () => {
     await expect(ledger.claimAndAppend('dispatch', next, event, { onlyIf: receiverHasNothingHeld })).resolves.toMatchObject({ stage: 'dispatched' });
     await expect(ledger.claimAndAppend('dispatch', next, event, { onlyIf: receiverHasNothingHeld })).resolves.toBeNull();
     expect(await ledger.trace(message.msgId)).toMatchObject({ message: { status: MessageStatus.DELIVERED }, events: [{ stage: 'accepted' }, { stage: 'dispatched' }] });
+  });
+
+  it('claimAndAppend calls made at the same moment go to the database together, each with its own result', async () => {
+    const messages = Array.from({ length: 12 }, () => acceptedMessage());
+    for (const m of messages) await ledger.recordAccepted(m);
+    const eventIds = messages.map(() => randomUUID());
+    // Claimed before: the coalesced statement must answer null for it and write nothing.
+    await ledger.claim('validation', eventIds[3]!);
+    const batchedBefore = await claimAppendCount('batch');
+    const results = await Promise.all(
+      messages.map((m, i) =>
+        ledger.claimAndAppend('validation', eventIds[i]!, {
+          msgId: m.msgId.toUpperCase(), stage: i % 2 ? 'rejected' : 'validated', outcome: i % 2 ? EventOutcome.FAILED : EventOutcome.SUCCEEDED,
+          ...(i % 2 ? { errorCode: 'T02', status: MessageStatus.REJECTED } : {}),
+          detail: { n: i, note: `"quoted" \\ back {brace}, pasient 01019012345` },
+        }),
+      ),
+    );
+    expect(await claimAppendCount('batch')).toBe(batchedBefore + 11); // the first went alone, the other eleven together
+    results.forEach((r, i) => {
+      if (i === 3) return expect(r).toBeNull();
+      expect(r).toMatchObject({ msgId: messages[i]!.msgId, stage: i % 2 ? 'rejected' : 'validated', detail: { n: i, note: `"quoted" \\ back {brace}, pasient ***********` } });
+    });
+    for (const [i, m] of messages.entries()) {
+      const trace = (await ledger.trace(m.msgId))!;
+      expect(trace.events.map((e) => e.stage)).toEqual(i === 3 ? ['accepted'] : ['accepted', i % 2 ? 'rejected' : 'validated']);
+      expect(trace.message.status).toBe(i % 2 && i !== 3 ? MessageStatus.REJECTED : MessageStatus.ACCEPTED);
+    }
+    // The same calls again: every claim is taken, nothing more is written.
+    const again = await Promise.all(messages.map((m, i) => ledger.claimAndAppend('validation', eventIds[i]!, { msgId: m.msgId, stage: 'validated', outcome: EventOutcome.SUCCEEDED })));
+    expect(again).toEqual(messages.map(() => null));
+  });
+
+  it('a coalesced claimAndAppend for an unknown message fails alone: the others of its statement are recorded', async () => {
+    const messages = Array.from({ length: 4 }, () => acceptedMessage());
+    for (const m of messages) await ledger.recordAccepted(m);
+    const unknown = randomUUID();
+    const failedBefore = await claimAppendCount('batch-failed');
+    const eventIds = [...messages.map(() => randomUUID()), randomUUID()];
+    const results = await Promise.allSettled(
+      [...messages.map((m) => m.msgId), unknown].map((msgId, i) => ledger.claimAndAppend('crypto', eventIds[i]!, { msgId, stage: 'sealed', outcome: EventOutcome.SUCCEEDED })),
+    );
+    expect(await claimAppendCount('batch-failed')).toBe(failedBefore + 4);
+    expect(results.slice(0, 4).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(results[4]).toMatchObject({ status: 'rejected', reason: { code: LedgerErrorCodes.UnknownMessage, retriable: false } });
+    await expect(ledger.claim('crypto', eventIds[4]!)).resolves.toBe(true);
+    for (const m of messages) expect((await ledger.trace(m.msgId))!.events.map((e) => e.stage)).toEqual(['accepted', 'sealed']);
   });
 
   it('claimAndAppend refuses an unknown message with LEDGER.UNKNOWN_MESSAGE and keeps no claim', async () => {

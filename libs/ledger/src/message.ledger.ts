@@ -1,8 +1,11 @@
-import { HubError } from '@hub/errors';
+import { HubError, maskPersonIds } from '@hub/errors';
+import { getLogger, metricsRegistry } from '@hub/observability';
+import { Counter } from 'prom-client';
 import { maskEventDetail, type LedgerJson, type LedgerJsonObject } from './event-detail.mask.js';
 import { EventOutcome, MessageStatus, Prisma } from './generated/prisma/client.js';
 import { isSqlTransaction, sqlRows, type LedgerClient, type SqlTransaction } from './ledger-client.factory.js';
 import { LedgerErrorCodes } from './ledger.error-codes.js';
+import { StatementCoalescer } from './statement.coalescer.js';
 import { classifyLedgerFailure } from './ledger-failure.classifier.js';
 import { assertHerId, assertMsgId, assertPatientKey, assertText } from './ledger-input.validator.js';
 
@@ -192,6 +195,12 @@ export class MessageLedger {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     assertEventInput(event);
+    // Outside a transaction, the claims stages make at the same moment (many events in hand) go to
+    // the database together: one statement for all of them (claimAppends).
+    if (!opts.onlyIf && isClient(this.db)) {
+      const one = (c: ClaimAppend) => this.#append('claimAndAppend', c.event, { stage: c.stage, eventId: c.eventId });
+      return claimAppendsOf(this.db, one).submit({ stage, eventId, event });
+    }
     return this.#append('claimAndAppend', event, { stage, eventId, onlyIf: opts.onlyIf });
   }
 
@@ -286,6 +295,86 @@ function isUniqueViolation(error: unknown, table: string): boolean {
   const text = `${e?.message ?? ''} ${JSON.stringify(e?.meta ?? {})}`;
   const unique = e?.code === 'P2002' || text.includes('23505') || /unique constraint/i.test(text);
   return unique && text.includes(table);
+}
+
+/** One claimAndAppend call as the coalescer takes it. */
+interface ClaimAppend {
+  stage: string;
+  eventId: string;
+  event: LedgerEventInput;
+}
+
+const log = getLogger('MessageLedger');
+
+const coalescedClaims = new Counter({
+  name: 'hub_ledger_claim_appends_total',
+  help: 'claimAndAppend calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
+  labelNames: ['statement'] as const,
+  registers: [metricsRegistry],
+});
+
+/** Per client, the coalescer of its claimAndAppend calls made outside a transaction. */
+const claimAppends = new WeakMap<LedgerClient, StatementCoalescer<ClaimAppend, LedgerEvent | null>>();
+
+/** `one` runs a call alone, in the single statement (the first caller's: any ledger on the same client runs it alike). */
+function claimAppendsOf(db: LedgerClient, one: (c: ClaimAppend) => Promise<LedgerEvent | null>): StatementCoalescer<ClaimAppend, LedgerEvent | null> {
+  let coalescer = claimAppends.get(db);
+  if (!coalescer) {
+    coalescer = new StatementCoalescer<ClaimAppend, LedgerEvent | null>({
+      one,
+      many: (cs) => claimAndAppendMany(db, cs),
+      // Results are matched to calls by message; a claim twice in one statement would be ambiguous too.
+      keys: (c) => [`m:${c.event.msgId.toLowerCase()}`, `c:${c.stage}\u0000${c.eventId}`],
+      ran: (how, items, error) => {
+        coalescedClaims.inc({ statement: how }, items);
+        if (error !== undefined) {
+          const failure = HubError.from(error);
+          log.warn('a coalesced claim statement failed: its calls run one by one', { calls: items, code: failure.code, error: maskPersonIds(failure.message) });
+        }
+      },
+    });
+    claimAppends.set(db, coalescer);
+  }
+  return coalescer;
+}
+
+/**
+ * Several claimAndAppend calls (distinct messages, distinct claims) in ONE statement: the same
+ * claim, event and status move per call as the single statement, each only when its claim is new;
+ * results in the calls' order (null where the claim was taken before). Any failure fails them all
+ * (the coalescer then runs each alone, so an unknown message gets its own error).
+ */
+async function claimAndAppendMany(db: LedgerClient, calls: readonly ClaimAppend[]): Promise<(LedgerEvent | null)[]> {
+  const column = <T>(f: (c: ClaimAppend) => T) => calls.map(f);
+  try {
+    const rows = await sqlRows<RawEventRow>(db)`
+      WITH input AS (
+        SELECT * FROM unnest(${column((c) => c.stage)}::text[], ${column((c) => c.eventId)}::text[], ${column((c) => c.event.msgId)}::uuid[],
+                             ${column((c) => c.event.stage)}::text[], ${column((c) => c.event.outcome)}::text[], ${column((c) => c.event.errorCode ?? null)}::text[],
+                             ${column((c) => (c.event.detail ? JSON.stringify(maskEventDetail(c.event.detail)) : null))}::text[],
+                             ${column((c) => c.event.occurredAt?.toISOString() ?? null)}::text[], ${column((c) => c.event.status ?? null)}::text[])
+          AS i(claim_stage, event_id, msg_id, stage, outcome, error_code, detail, occurred_at, status)
+      ), claimed AS (
+        INSERT INTO processed_event (stage, event_id)
+        SELECT claim_stage, event_id FROM input ORDER BY claim_stage, event_id
+        ON CONFLICT DO NOTHING
+        RETURNING stage, event_id
+      ), won AS (
+        SELECT i.* FROM input i JOIN claimed c ON c.stage = i.claim_stage AND c.event_id = i.event_id
+      ), appended AS (
+        INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
+        SELECT msg_id, stage, outcome::event_outcome, error_code, detail::jsonb, COALESCE(occurred_at::timestamptz, now()) FROM won
+        RETURNING id, msg_id, stage, outcome::text AS outcome, error_code, detail, occurred_at
+      ), moved AS (
+        UPDATE message m SET status = w.status::message_status, updated_at = now()
+        FROM won w WHERE m.msg_id = w.msg_id AND w.status IS NOT NULL
+      )
+      SELECT id, msg_id::text AS msg_id, stage, outcome, error_code, detail, occurred_at FROM appended`;
+    const byMessage = new Map(rows.map((r) => [r.msg_id, fromRawEvent(r)]));
+    return calls.map((c) => byMessage.get(c.event.msgId.toLowerCase()) ?? null);
+  } catch (error) {
+    throw classifyLedgerFailure(error, 'claimAndAppend');
+  }
 }
 
 /** What `appendEvent` and `claimAndAppend` require of an event before touching the database. */
