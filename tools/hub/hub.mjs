@@ -2,7 +2,8 @@
 // `npm run demo` and end-to-end tests: the broker (unless KAFKA_BROKERS), the
 // database (DATABASE_URL, else the local server, else embedded PGlite), migrations,
 // test PKI, registry seed and credentials, then every service in apps/ as its own
-// process. Needs the compiled output (npm run build) and the alias hook loaded
+// process. Needs the compiled output (npm run build, which also links the aliases for the
+// services: tools/runtime/link-dist.mjs) and, for this process, the alias hook loaded
 // (node --import ./tools/runtime/register.mjs).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -132,7 +133,7 @@ export async function startHub(opts = {}) {
     children,
     /** Starts (or restarts) one service process. */
     startService(name) {
-      const proc = spawn(process.execPath, [...serviceNodeFlags(), '--import', './tools/runtime/register.mjs', `dist/apps/${name}/src/main.js`], {
+      const proc = spawn(process.execPath, [...serviceNodeFlags(), `dist/apps/${name}/src/main.js`], {
         cwd: root,
         env: { ...baseEnv, ...kafkaEnv(name) },
         stdio: opts.logDir ? ['ignore', logFd(name), logFd(name)] : ['ignore', opts.quietServices ? 'ignore' : 'inherit', 'inherit'],

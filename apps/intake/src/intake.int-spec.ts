@@ -3,11 +3,11 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
-/** Runs the compiled intake service as a real process (the jest global setup builds dist/). */
+/** Runs the compiled intake service as a real process, as the hub and the image run it (the jest global setup builds and links dist/). */
 function startIntake(env: Record<string, string>) {
   const child = spawn(
     process.execPath,
-    ['--import', './tools/runtime/register.mjs', 'dist/apps/intake/src/main.js'],
+    ['dist/apps/intake/src/main.js'],
     { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
