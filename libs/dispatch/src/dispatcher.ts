@@ -52,7 +52,7 @@ const heldGauge = new Gauge({
 
 type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
 
-/** Release-and-try-again rounds of one delivery that keeps finding held deliveries before it; then the consumer's backoff. */
+/** Tries of one delivery that keeps finding held deliveries before it (a release between tries); then the consumer's backoff. */
 const MAX_RELEASE_ROUNDS = 3;
 
 /** The claim's condition: nothing held for the receiver and not yet released. */
@@ -159,14 +159,8 @@ export class Dispatcher {
     // is taken only when none is waiting, checked in the claim's own statement (a separate check
     // before it was one more round trip on every delivery); when some are, they are released and
     // the delivery tried again.
-    let done: 'delivered' | 'duplicate' | 'held-first' = 'held-first';
-    for (let round = 1; done === 'held-first'; round++) {
-      if (round > 1) {
-        await this.release(party.herId);
-        if (round > MAX_RELEASE_ROUNDS) {
-          throw new HubError(HubErrorCodes.DependencyUnavailable, `older held deliveries of receiver ${orgHerId} are not released yet`, { retriable: true });
-        }
-      }
+    let done: 'delivered' | 'duplicate' | 'held-first';
+    for (let round = 1; ; round++) {
       done = await this.inSqlTransaction(async (tx, ledger) => {
         if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched, { onlyIf: noHeldDeliveries(party.herId) }))) {
           return (await hasHeldDeliveries(tx, party.herId)) ? 'held-first' : 'duplicate';
@@ -176,6 +170,11 @@ export class Dispatcher {
         await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
         return 'delivered';
       });
+      if (done !== 'held-first') break;
+      if (round === MAX_RELEASE_ROUNDS) {
+        throw new HubError(HubErrorCodes.DependencyUnavailable, `older held deliveries of receiver ${orgHerId} are not released yet`, { retriable: true });
+      }
+      await this.release(party.herId);
     }
     if (done === 'duplicate') return this.duplicate(ids);
     deliveries.inc({ receiver: orgHerId, outcome: 'delivered' });
