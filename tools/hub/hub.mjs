@@ -203,7 +203,15 @@ async function waitForReady(name, port, timeoutMs = Number(process.env.HUB_READY
   }
 }
 
-/** Node flags for every service process, from HUB_SERVICE_NODE_FLAGS (none by default; heap sizing: docs/benchmarks.md). */
+/**
+ * V8's worker pool (concurrent GC and compilation) of one thread per service: the default, four,
+ * left each service's threads holding 30-45 MB more at rest (their malloc arenas) and bought no CPU
+ * on a machine where a dozen processes share two cores (docs/benchmarks.md). The k8s image runs
+ * services with the same flag.
+ */
+const SERVICE_NODE_FLAGS = ['--v8-pool-size=1'];
+
+/** Node flags for every service process: SERVICE_NODE_FLAGS, then HUB_SERVICE_NODE_FLAGS (later flags win; heap sizing: docs/benchmarks.md). */
 function serviceNodeFlags() {
-  return (process.env.HUB_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return [...SERVICE_NODE_FLAGS, ...(process.env.HUB_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 }
