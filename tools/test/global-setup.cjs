@@ -42,10 +42,7 @@ module.exports = async () => {
 
   // Services run as real processes in end-to-end tests: compile them once
   // (HUB_TEST_SKIP_BUILD=1 skips it when dist/ is known to be current).
-  if (process.env.HUB_TEST_SKIP_BUILD !== '1') {
-    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-    // The services run as `node dist/apps/<svc>/src/main.js`: the aliases resolve through dist/node_modules.
-    execFileSync(process.execPath, [path.join(root, 'tools/runtime/link-dist.mjs')], { cwd: root, stdio: 'inherit' });
-  }
+  // npm run build also links the aliases the services resolve through dist/node_modules.
+  if (process.env.HUB_TEST_SKIP_BUILD !== '1') execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (brokers ${brokers}${sasl ? `, SASL as ${sasl.username}` : ''})`);
 };

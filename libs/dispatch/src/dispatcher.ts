@@ -61,9 +61,8 @@ function noHeldDeliveries(receiverHerId: number): SqlFragment {
 }
 
 async function hasHeldDeliveries(db: LedgerClient | SqlTransaction, receiverHerId: number): Promise<boolean> {
-  const [held] = await sqlRows<{ any: boolean }>(db)`
-    SELECT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL) AS any`;
-  return held?.any === true;
+  const [row] = await sqlRows<{ none: boolean }>(db)`SELECT ${noHeldDeliveries(receiverHerId)} AS none`;
+  return row?.none === false;
 }
 
 /**

@@ -177,7 +177,7 @@ export class MessageLedger {
    */
   async appendEvent(event: LedgerEventInput): Promise<LedgerEvent> {
     assertEventInput(event);
-    return (await this.#append('appendEvent', event))!;
+    return this.#append('appendEvent', event);
   }
 
   /**
@@ -195,41 +195,31 @@ export class MessageLedger {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
     assertEventInput(event);
+    const call = { stage, eventId, event };
     // Outside a transaction, the claims stages make at the same moment (many events in hand) go to
-    // the database together: one statement for all of them (claimAppends).
-    if (!opts.onlyIf && isClient(this.db)) {
-      const one = (c: ClaimAppend) => this.#append('claimAndAppend', c.event, { stage: c.stage, eventId: c.eventId });
-      return claimAppendsOf(this.db, one).submit({ stage, eventId, event });
-    }
-    return this.#append('claimAndAppend', event, { stage, eventId, onlyIf: opts.onlyIf });
+    // the database together: one statement for all of them (claimAppendsOf).
+    if (!opts.onlyIf && isClient(this.db)) return claimAppendsOf(this.db).submit(call);
+    return (await claimAndAppendAll(this.db, [call], opts.onlyIf))[0]!;
   }
 
-  /**
-   * The event insert and status move of appendEvent and claimAndAppend as one statement; with a
-   * claim, both happen only when the claim is new (null otherwise), without one always.
-   */
-  async #append(operation: string, event: LedgerEventInput, claim?: { stage: string; eventId: string; onlyIf?: Prisma.Sql }): Promise<LedgerEvent | null> {
+  /** appendEvent's statement: the event insert and, when asked, the status move. */
+  async #append(operation: string, event: LedgerEventInput): Promise<LedgerEvent> {
     const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
-    const claimed = claim ? claimStatement(claim.stage, claim.eventId, claim.onlyIf) : Prisma.sql`SELECT 1`;
     try {
-      const rows = await sqlRows<RawEventRow>(this.db)`
-        WITH claimed AS (${claimed}), appended AS (
+      const [row] = await sqlRows<RawEventRow>(this.db)`
+        WITH appended AS (
           INSERT INTO message_event (msg_id, stage, outcome, error_code, detail, occurred_at)
-          SELECT ${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
-                 ${detail}::jsonb, COALESCE(${event.occurredAt ?? null}::timestamptz, now())
-          FROM claimed
+          VALUES (${event.msgId}::uuid, ${event.stage}, ${event.outcome}::event_outcome, ${event.errorCode ?? null},
+                  ${detail}::jsonb, COALESCE(${event.occurredAt ?? null}::timestamptz, now()))
           RETURNING id, msg_id, stage, outcome::text AS outcome, error_code, detail, occurred_at
         ), moved AS (
           UPDATE message SET status = ${event.status ?? null}::message_status, updated_at = now()
-          WHERE msg_id = ${event.msgId}::uuid AND ${event.status ?? null}::message_status IS NOT NULL AND EXISTS (SELECT 1 FROM claimed)
+          WHERE msg_id = ${event.msgId}::uuid AND ${event.status ?? null}::message_status IS NOT NULL
         )
         SELECT id, msg_id::text AS msg_id, stage, outcome, error_code, detail, occurred_at FROM appended`;
-      return rows[0] ? fromRawEvent(rows[0]) : null;
+      return fromRawEvent(row!);
     } catch (error) {
-      if (isForeignKeyViolation(error)) {
-        throw new HubError(LedgerErrorCodes.UnknownMessage, 'no message with this msgId in the ledger', { cause: error, metadata: { msgId: event.msgId } });
-      }
-      throw classifyLedgerFailure(error, operation);
+      throw ledgerFailure(error, operation, event.msgId);
     }
   }
 
@@ -316,13 +306,12 @@ const coalescedClaims = new Counter({
 /** Per client, the coalescer of its claimAndAppend calls made outside a transaction. */
 const claimAppends = new WeakMap<LedgerClient, StatementCoalescer<ClaimAppend, LedgerEvent | null>>();
 
-/** `one` runs a call alone, in the single statement (the first caller's: any ledger on the same client runs it alike). */
-function claimAppendsOf(db: LedgerClient, one: (c: ClaimAppend) => Promise<LedgerEvent | null>): StatementCoalescer<ClaimAppend, LedgerEvent | null> {
+function claimAppendsOf(db: LedgerClient): StatementCoalescer<ClaimAppend, LedgerEvent | null> {
   let coalescer = claimAppends.get(db);
   if (!coalescer) {
     coalescer = new StatementCoalescer<ClaimAppend, LedgerEvent | null>({
-      one,
-      many: (cs) => claimAndAppendMany(db, cs),
+      one: async (c) => (await claimAndAppendAll(db, [c]))[0]!,
+      many: (cs) => claimAndAppendAll(db, cs),
       // Results are matched to calls by message; a claim twice in one statement would be ambiguous too.
       keys: (c) => [`m:${c.event.msgId.toLowerCase()}`, `c:${c.stage}\u0000${c.eventId}`],
       ran: (how, items, error) => {
@@ -339,12 +328,12 @@ function claimAppendsOf(db: LedgerClient, one: (c: ClaimAppend) => Promise<Ledge
 }
 
 /**
- * Several claimAndAppend calls (distinct messages, distinct claims) in ONE statement: the same
- * claim, event and status move per call as the single statement, each only when its claim is new;
- * results in the calls' order (null where the claim was taken before). Any failure fails them all
- * (the coalescer then runs each alone, so an unknown message gets its own error).
+ * claimAndAppend's statement, for one call or several (distinct messages, distinct claims): per
+ * call the claim and, only when it is new (and `onlyIf` holds), the event and the status move;
+ * results in the calls' order (null where nothing was claimed). Any failure fails them all (the
+ * coalescer then runs each alone, so an unknown message gets its own LEDGER.UNKNOWN_MESSAGE).
  */
-async function claimAndAppendMany(db: LedgerClient, calls: readonly ClaimAppend[]): Promise<(LedgerEvent | null)[]> {
+async function claimAndAppendAll(db: LedgerDb, calls: readonly ClaimAppend[], onlyIf: SqlFragment = Prisma.sql`true`): Promise<(LedgerEvent | null)[]> {
   const column = <T>(f: (c: ClaimAppend) => T) => calls.map(f);
   try {
     const rows = await sqlRows<RawEventRow>(db)`
@@ -356,7 +345,7 @@ async function claimAndAppendMany(db: LedgerClient, calls: readonly ClaimAppend[
           AS i(claim_stage, event_id, msg_id, stage, outcome, error_code, detail, occurred_at, status)
       ), claimed AS (
         INSERT INTO processed_event (stage, event_id)
-        SELECT claim_stage, event_id FROM input ORDER BY claim_stage, event_id
+        SELECT claim_stage, event_id FROM input WHERE ${onlyIf} ORDER BY claim_stage, event_id
         ON CONFLICT DO NOTHING
         RETURNING stage, event_id
       ), won AS (
@@ -373,8 +362,16 @@ async function claimAndAppendMany(db: LedgerClient, calls: readonly ClaimAppend[
     const byMessage = new Map(rows.map((r) => [r.msg_id, fromRawEvent(r)]));
     return calls.map((c) => byMessage.get(c.event.msgId.toLowerCase()) ?? null);
   } catch (error) {
-    throw classifyLedgerFailure(error, 'claimAndAppend');
+    throw ledgerFailure(error, 'claimAndAppend', calls[0]!.event.msgId);
   }
+}
+
+/** A failed event write as the ledger reports it: an unknown message by its code, the rest as classified. */
+function ledgerFailure(error: unknown, operation: string, msgId: string): HubError {
+  if (isForeignKeyViolation(error)) {
+    return new HubError(LedgerErrorCodes.UnknownMessage, 'no message with this msgId in the ledger', { cause: error, metadata: { msgId } });
+  }
+  return classifyLedgerFailure(error, operation);
 }
 
 /** What `appendEvent` and `claimAndAppend` require of an event before touching the database. */
@@ -434,13 +431,10 @@ function toLedgerEvent(row: {
 /**
  * The claim of `eventId` for `stage` as a statement to run or embed in a CTE (`WITH claimed AS
  * (…)`): one row (1) when the claim is new, none when it was taken. The one place that writes
- * `processed_event` claims; the primary key decides races. With `onlyIf`, the claim is taken only
- * when that condition holds in the same statement.
+ * single claims in `processed_event` (claimAndAppend's statement writes its own); the primary key
+ * decides races.
  */
-export function claimStatement(stage: string, eventId: string, onlyIf?: Prisma.Sql): Prisma.Sql {
-  if (onlyIf) {
-    return Prisma.sql`INSERT INTO processed_event (stage, event_id) SELECT ${stage}::text, ${eventId}::text WHERE ${onlyIf} ON CONFLICT DO NOTHING RETURNING 1`;
-  }
+export function claimStatement(stage: string, eventId: string): Prisma.Sql {
   return Prisma.sql`INSERT INTO processed_event (stage, event_id) VALUES (${stage}, ${eventId}) ON CONFLICT DO NOTHING RETURNING 1`;
 }
 
