@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import { test } from 'node:test';
-import { bucketed, cpuSecondsFromStat, latencies, percentile, rateInWindow, rssMbFromStatus, table } from './stats.mjs';
+import { bucketed, cpuSecondsFromStat, isJitCompilerThread, latencies, percentile, rateInWindow, rssMbFromStatus, table } from './stats.mjs';
 import { crc32, encodePng, renderChart } from './png-plot.mjs';
 import { moduleOf, summariseProfile } from './cpu-profile.mjs';
 import { backendTitle, cpuDelta } from './proc.mjs';
@@ -32,6 +32,12 @@ test('latencies keep messages that never reached the stage as censored lower bou
 test('bucketed gives per-bucket p50 and p99 in time order', () => {
   const pts = [{ t: 1.2, ms: 10 }, { t: 0.5, ms: 30 }, { t: 1.9, ms: 20 }];
   assert.deepEqual(bucketed(pts, 1), [{ t: 0, p50: 30, p99: 30, n: 1 }, { t: 1, p50: 10, p99: 20, n: 2 }]);
+});
+
+test('isJitCompilerThread knows HotSpot\'s compiler threads by their truncated names', () => {
+  assert.equal(isJitCompilerThread('C2 CompilerThre\n'), true);
+  assert.equal(isJitCompilerThread('C1 CompilerThre'), true);
+  for (const other of ['data-plane-kafk', 'G1 Conc#0', 'GC Thread#0', 'java', 'VM Thread']) assert.equal(isJitCompilerThread(other), false, other);
 });
 
 test('cpuSecondsFromStat reads utime + stime after a command name with spaces and parentheses', () => {

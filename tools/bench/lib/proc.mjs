@@ -2,7 +2,7 @@
 // and the database backends of one database.
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { cpuSecondsFromStat, rssMbFromStatus } from './stats.mjs';
+import { cpuSecondsFromStat, isJitCompilerThread, rssMbFromStatus } from './stats.mjs';
 
 let ticks;
 /** Clock ticks per second (getconf CLK_TCK; 100 on Linux). */
@@ -24,6 +24,30 @@ export function cpuSeconds(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of a JVM's JIT compiler threads (0 for a process without them, or gone). A broker
+ * started minutes ago spends as much CPU compiling as serving requests, so the benchmark reports
+ * this part of the broker's CPU apart and lets it settle before measuring.
+ */
+export function jitCpuSeconds(pid) {
+  let sum = 0;
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      if (!isJitCompilerThread(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) continue;
+      sum += cpuSecondsFromStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'), clockTicks());
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return sum;
 }
 
 /** VmRSS in MB of a pid, or undefined when it is gone. */

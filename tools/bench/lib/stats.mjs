@@ -55,6 +55,14 @@ export function bucketed(points, bucket, x = (p) => p.t, y = (p) => p.ms) {
  * 15, in clock ticks). The command name (field 2) may hold spaces and parentheses, so the
  * fields are counted after its closing parenthesis.
  */
+/**
+ * Whether a thread (its `comm`, /proc/<pid>/task/<tid>/comm) is one of HotSpot's JIT compilers:
+ * "C1 CompilerThre", "C2 CompilerThre" (the kernel keeps 15 characters of the name).
+ */
+export function isJitCompilerThread(comm) {
+  return /^C[12] CompilerThre/.test(comm.trim());
+}
+
 export function cpuSecondsFromStat(statText, ticksPerSecond = 100) {
   const rest = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
   // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
