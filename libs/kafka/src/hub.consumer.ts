@@ -41,11 +41,18 @@ export interface HubConsumerOptions {
   commitIntervalMs?: number;
   /**
    * Fetching: the broker answers a fetch once `fetchMinBytes` are there or `fetchMaxWaitMs` have
-   * passed; defaults DEFAULT_FETCH_MIN_BYTES and DEFAULT_FETCH_MAX_WAIT_MS. A consumer off the
-   * message path (alerting) waits longer for fuller batches.
+   * passed. kafkajs' defaults (1 byte, 5000 ms) answer at once and keep a long poll when idle, which
+   * suits the message path (with fetchLingerMs for load); a consumer off that path (alerting) waits
+   * for fuller batches instead.
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /**
+   * After a fetched batch that reached the end of its partition, wait this long before the
+   * consumer fetches again, so the next fetch finds company; default DEFAULT_FETCH_LINGER_MS,
+   * 0 fetches again at once.
+   */
+  fetchLingerMs?: number;
   /**
    * Keys worked on at once within one partition's fetched batch; default DEFAULT_KEY_CONCURRENCY.
    * Events of one key stay strictly in order (a key's events are its conversation's chain); events
@@ -72,18 +79,19 @@ export const DEFAULT_PARTITION_CONCURRENCY = 6;
 export const DEFAULT_COMMIT_INTERVAL_MS = 1000;
 
 /**
- * A fetch is answered once this much is there, or after DEFAULT_FETCH_MAX_WAIT_MS. kafkajs'
- * defaults (1 byte) answer as soon as one record is there, so under load each fetch carried a few
- * events: every one costs the broker a request over every partition the consumer reads (kafkajs
- * has no incremental fetch sessions) and the service a batch of its own, with its own statements
- * and produce request. Waiting up to 20 ms for 16 kB (a few 1 kB messages' events) took the hub
- * from 32.7-34.5 to 37.3-40.8 closed msgs/s on the same machine, 52-55 to 44-48 ms of CPU per closed
- * message (broker 5.9-6.3 to 4.1-4.8), and p99 at 100 msgs/s offered no worse (docs/benchmarks.md).
- * 50 ms and 64 kB cost no less CPU and made the closed loop slower (latency bound). The price:
- * at a quiet moment each hop waits up to 20 ms for company.
+ * Under load, kafkajs fetched again as soon as a batch was handled, and the broker answered at
+ * once with whatever had arrived meanwhile (minBytes 1): a few events per fetch, each fetch a
+ * request over every partition the consumer reads (kafkajs has no incremental fetch sessions) and
+ * each batch its own statements and produce request. Waiting a moment after a batch that emptied
+ * its partition lets the next fetch carry more. Only after events: an idle consumer keeps its
+ * long poll (asking the broker to wait instead, minBytes 16 kB with maxWait 20 ms, had every idle
+ * consumer fetch 50 times a second: the resting hub used 516 ms of CPU per second against 124),
+ * and a consumer with a backlog (the partition had more than the batch) fetches again at once.
+ * --quick A/Bs on one machine (docs/benchmarks.md): CPU per closed message 19-20 units of the run's
+ * limit (b) against 26-29 without the wait (the broker-side wait measured the same). At a quiet
+ * moment a hop waits at most this long, for an event that arrives right after the batch.
  */
-export const DEFAULT_FETCH_MIN_BYTES = 16 * 1024;
-export const DEFAULT_FETCH_MAX_WAIT_MS = 20;
+export const DEFAULT_FETCH_LINGER_MS = 20;
 
 /**
  * Per partition, how many keys' events are handled at the same time. One at a time, every event
@@ -134,6 +142,7 @@ export class HubConsumer {
   private stopLagReport?: () => Promise<void>;
   private readonly commitIntervalMs: number;
   private readonly keyConcurrency: number;
+  private readonly fetchLingerMs: number;
   /** Per `topic:partition`, the last offset handled and not yet committed. */
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer?: NodeJS.Timeout;
@@ -146,14 +155,15 @@ export class HubConsumer {
     private readonly opts: HubConsumerOptions,
   ) {
     this.consumer = createConsumer(kafka, physicalName(opts.groupId), {
-      minBytes: opts.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES,
-      maxWaitTimeInMs: opts.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+      ...(opts.fetchMinBytes !== undefined ? { minBytes: opts.fetchMinBytes } : {}),
+      ...(opts.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: opts.fetchMaxWaitMs } : {}),
     });
     this.maxUnclassifiedAttempts = opts.maxUnclassifiedAttempts ?? 5;
     this.retryInitialMs = opts.retryInitialMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
     this.commitIntervalMs = opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     this.keyConcurrency = Math.max(1, opts.keysConsumedConcurrently ?? DEFAULT_KEY_CONCURRENCY);
+    this.fetchLingerMs = Math.max(0, opts.fetchLingerMs ?? DEFAULT_FETCH_LINGER_MS);
     this.commitOnRebalance();
   }
 
@@ -197,6 +207,8 @@ export class HubConsumer {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         await this.processBatch(batch.topic, batch.partition, batch.messages, { heartbeat, isRunning, isStale, resolveOffset });
+        // kafkajs fetches again once every batch of its fetch has returned (DEFAULT_FETCH_LINGER_MS).
+        if (this.fetchLingerMs > 0 && batch.offsetLag() === '0' && isRunning() && !isStale()) await sleep(this.fetchLingerMs);
       },
     });
     this.running = true;
