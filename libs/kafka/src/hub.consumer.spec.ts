@@ -1,7 +1,7 @@
 import { HubHeaders, type TopicDefinition } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import { configureLogging } from '@hub/observability';
-import { DEFAULT_FETCH_LINGER_MS, HubConsumer, type HubConsumerOptions } from './hub.consumer.js';
+import { HubConsumer, type HubConsumerOptions } from './hub.consumer.js';
 import type { HubProducer, OutgoingRecord } from './hub.producer.js';
 import type { Kafka, KafkaMessage } from './kafka.adapter.js';
 import { physicalName } from './topic.namespace.js';
@@ -22,7 +22,7 @@ const topic: TopicDefinition<{ n: number }> = {
 } as unknown as TopicDefinition<{ n: number }>;
 
 type EachBatch = (args: {
-  batch: { topic: string; partition: number; messages: KafkaMessage[]; offsetLag(): string };
+  batch: { topic: string; partition: number; messages: KafkaMessage[] };
   heartbeat(): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
@@ -44,7 +44,7 @@ interface Harness {
    * Hands events n = from..to (offsets n - 1) of a partition (default 0) to the consumer as one
    * fetched batch, keyed by `keyOf` (default: all one key).
    */
-  feed(from: number, to: number, running?: () => boolean, partition?: number, keyOf?: (n: number) => string, offsetLag?: string): Promise<void>;
+  feed(from: number, to: number, running?: () => boolean, partition?: number, keyOf?: (n: number) => string): Promise<void>;
 }
 
 /** The config every fake kafkajs consumer was created with. */
@@ -82,8 +82,8 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
       deadLetters.push(...records);
     },
   } as unknown as HubProducer;
-  // Commits at the end of every batch and fetches again at once unless a case says otherwise (cases below).
-  const consumer = new HubConsumer(kafka, producer, { groupId: 'batch-test', retryInitialMs: 1, retryMaxMs: 1, maxUnclassifiedAttempts: 2, commitIntervalMs: 0, fetchLingerMs: 0, ...opts });
+  // Commits at the end of every batch unless a case sets an interval (cases below).
+  const consumer = new HubConsumer(kafka, producer, { groupId: 'batch-test', retryInitialMs: 1, retryMaxMs: 1, maxUnclassifiedAttempts: 2, commitIntervalMs: 0, ...opts });
   consumer.on(topic, async (e) => handler(e.payload.n));
   await consumer.start();
   const cfg = runConfig!;
@@ -95,7 +95,7 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
     emit: (event) => (listeners.get(event) ?? []).forEach((l) => l()),
     resolved,
     deadLetters,
-    feed: async (from, to, running = () => true, partition = 0, keyOf = () => 'c-1', offsetLag = '0') => {
+    feed: async (from, to, running = () => true, partition = 0, keyOf = () => 'c-1') => {
       const messages = [];
       for (let n = from; n <= to; n++) {
         messages.push({
@@ -108,7 +108,7 @@ async function harness(handler: (n: number) => Promise<void>, opts: Partial<HubC
         } as unknown as KafkaMessage);
       }
       const batch = cfg.eachBatch({
-        batch: { topic: physicalName(topic.name), partition, messages, offsetLag: () => offsetLag },
+        batch: { topic: physicalName(topic.name), partition, messages },
         heartbeat: async () => undefined,
         isRunning: running,
         isStale: () => false,
@@ -149,23 +149,6 @@ describe('HubConsumer delivery (fake kafkajs)', () => {
     expect(consumerConfigs[0]).not.toHaveProperty('minBytes');
     expect(consumerConfigs[0]).not.toHaveProperty('maxWaitTimeInMs');
     expect(consumerConfigs[1]).toMatchObject({ minBytes: 65536, maxWaitTimeInMs: 250 });
-  });
-
-  it('lingers after a batch that emptied its partition, not after one with more behind it', async () => {
-    expect(DEFAULT_FETCH_LINGER_MS).toBeGreaterThan(0);
-    const h = track(await harness(async () => undefined, { fetchLingerMs: 300 }));
-    // the batch returns to kafkajs (which then fetches again) only after the linger
-    let t0 = performance.now();
-    await h.feed(1, 2);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
-    // the partition had more than the batch: fetch again at once
-    t0 = performance.now();
-    await h.feed(3, 4, () => true, 0, () => 'c-1', '57');
-    expect(performance.now() - t0).toBeLessThan(250);
-    // stopping: no linger either
-    t0 = performance.now();
-    await h.feed(5, 5, () => false);
-    expect(performance.now() - t0).toBeLessThan(250);
   });
 
   it('handles a batch in order and commits once, past its last event, after every handler succeeded', async () => {

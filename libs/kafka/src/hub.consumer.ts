@@ -42,17 +42,11 @@ export interface HubConsumerOptions {
   /**
    * Fetching: the broker answers a fetch once `fetchMinBytes` are there or `fetchMaxWaitMs` have
    * passed. kafkajs' defaults (1 byte, 5000 ms) answer at once and keep a long poll when idle, which
-   * suits the message path (with fetchLingerMs for load); a consumer off that path (alerting) waits
-   * for fuller batches instead.
+   * suits the message path (FETCHING below); a consumer off that path (alerting) waits for fuller
+   * batches instead.
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
-  /**
-   * After a fetched batch that reached the end of its partition, wait this long before the
-   * consumer fetches again, so the next fetch finds company; default DEFAULT_FETCH_LINGER_MS,
-   * 0 fetches again at once.
-   */
-  fetchLingerMs?: number;
   /**
    * Keys worked on at once within one partition's fetched batch; default DEFAULT_KEY_CONCURRENCY.
    * Events of one key stay strictly in order (a key's events are its conversation's chain); events
@@ -79,19 +73,16 @@ export const DEFAULT_PARTITION_CONCURRENCY = 6;
 export const DEFAULT_COMMIT_INTERVAL_MS = 1000;
 
 /**
- * Under load, kafkajs fetched again as soon as a batch was handled, and the broker answered at
- * once with whatever had arrived meanwhile (minBytes 1): a few events per fetch, each fetch a
- * request over every partition the consumer reads (kafkajs has no incremental fetch sessions) and
- * each batch its own statements and produce request. Waiting a moment after a batch that emptied
- * its partition lets the next fetch carry more. Only after events: an idle consumer keeps its
- * long poll (asking the broker to wait instead, minBytes 16 kB with maxWait 20 ms, had every idle
- * consumer fetch 50 times a second: the resting hub used 516 ms of CPU per second against 124),
- * and a consumer with a backlog (the partition had more than the batch) fetches again at once.
- * --quick A/Bs on one machine (docs/benchmarks.md): CPU per closed message 19-20 units of the run's
- * limit (b) against 26-29 without the wait (the broker-side wait measured the same). At a quiet
- * moment a hop waits at most this long, for an event that arrives right after the batch.
+ * FETCHING: the message path keeps kafkajs' defaults, so a consumer fetches again as soon as its
+ * batch is handled and the broker answers at once. Two ways of making each fetch carry more
+ * events under load were measured and left (docs/benchmarks.md): asking the broker to wait for
+ * 16 kB or 20 ms had every idle consumer fetch 50 times a second (the resting hub used 516 ms of
+ * CPU per second against 124); waiting 20 ms after a batch that emptied its partition cut the CPU
+ * per closed message by a quarter on one machine, and on the next by less than that machine's
+ * run-to-run spread, while there the latency-bound 100 kB closed loop was slower and p99 at
+ * 100 msgs/s offered higher in three alternated pairs of four. A hop's wait is latency by design;
+ * its gain depended on the machine.
  */
-export const DEFAULT_FETCH_LINGER_MS = 20;
 
 /**
  * Per partition, how many keys' events are handled at the same time. One at a time, every event
@@ -142,7 +133,6 @@ export class HubConsumer {
   private stopLagReport?: () => Promise<void>;
   private readonly commitIntervalMs: number;
   private readonly keyConcurrency: number;
-  private readonly fetchLingerMs: number;
   /** Per `topic:partition`, the last offset handled and not yet committed. */
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer?: NodeJS.Timeout;
@@ -163,7 +153,6 @@ export class HubConsumer {
     this.retryMaxMs = opts.retryMaxMs ?? 30000;
     this.commitIntervalMs = opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     this.keyConcurrency = Math.max(1, opts.keysConsumedConcurrently ?? DEFAULT_KEY_CONCURRENCY);
-    this.fetchLingerMs = Math.max(0, opts.fetchLingerMs ?? DEFAULT_FETCH_LINGER_MS);
     this.commitOnRebalance();
   }
 
@@ -207,8 +196,6 @@ export class HubConsumer {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         await this.processBatch(batch.topic, batch.partition, batch.messages, { heartbeat, isRunning, isStale, resolveOffset });
-        // kafkajs fetches again once every batch of its fetch has returned (DEFAULT_FETCH_LINGER_MS).
-        if (this.fetchLingerMs > 0 && batch.offsetLag() === '0' && isRunning() && !isStale()) await sleep(this.fetchLingerMs);
       },
     });
     this.running = true;
