@@ -20,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import kafkajs from 'kafkajs';
+import { InboxTopic } from '@hub/contracts';
 import { generateTestPki } from '@hub/seal';
 import { startHub } from '../hub/hub.mjs';
 import { measureCpuLimit } from './lib/cpu-limit.mjs';
@@ -193,20 +194,28 @@ async function stopBenchHub(h) {
   await h.db.end().catch(() => undefined);
   await h.hub.stop();
   // The benchmark's topics and consumer groups go away with it (the broker is shared).
-  const kafka = new kafkajs.Kafka({ clientId: 'bench-cleanup', brokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
   try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(h.prefix));
-    if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(h.prefix));
-    if (groups.length) await admin.deleteGroups(groups);
+    await withAdmin('bench-cleanup', async (admin) => {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(h.prefix));
+      if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(h.prefix));
+      if (groups.length) await admin.deleteGroups(groups);
+    });
   } catch (err) {
     say(`note: could not delete the benchmark's topics (${err.message})`);
+  }
+  return pidToService;
+}
+
+/** Runs `fn` with a connected kafkajs admin client of the benchmark's own, disconnected after. */
+async function withAdmin(clientId, fn) {
+  const admin = new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    return await fn(admin);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  return pidToService;
 }
 
 function intakePoster(h) {
@@ -231,7 +240,8 @@ let rssMax = {};
 
 /**
  * Closed loop: at most `window` messages sent and not yet closed; rate of closures over `seconds`
- * after `warm`, CPU of every process over the same window.
+ * after `warm` (longer while `warmUntil.run()` waits, then while the broker's JIT compilers are
+ * busy), CPU of every process over the same window.
  */
 async function closedLoop(h, sampler, { name, factory, warm, seconds, window, concurrency, profile = false, warmUntil }) {
   const post = intakePoster(h);
@@ -346,24 +356,24 @@ async function untilBrokerJitSettles(brokerPids, maxSeconds) {
  */
 const WARM_EMPTY_SHARE = 0.01;
 async function untilPartitionsWritten(topics, maxSeconds) {
-  const kafka = new kafkajs.Kafka({ clientId: 'bench-warmup', brokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
   const t0 = Date.now();
-  try {
+  await withAdmin('bench-warmup', async (admin) => {
+    // A partition once written stays written: only topics with an empty partition are asked again.
+    let pending = topics;
+    let partitions = 0;
     for (;;) {
-      const offsets = (await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t)))).flat();
-      const empty = offsets.filter((p) => Number(p.high) === 0).length;
-      if (empty <= offsets.length * WARM_EMPTY_SHARE) break;
+      const offsets = await Promise.all(pending.map(async (t) => ({ t, parts: await admin.fetchTopicOffsets(t) })));
+      if (partitions === 0) partitions = offsets.reduce((n, o) => n + o.parts.length, 0);
+      pending = offsets.filter((o) => o.parts.some((p) => Number(p.high) === 0)).map((o) => o.t);
+      const empty = offsets.reduce((n, o) => n + o.parts.filter((p) => Number(p.high) === 0).length, 0);
+      if (empty <= partitions * WARM_EMPTY_SHARE) return;
       if (Date.now() - t0 >= maxSeconds * 1000) {
-        say(`  note: ${empty} of ${offsets.length} inbox partitions still empty after ${maxSeconds} s`);
-        break;
+        say(`  note: ${empty} of ${partitions} inbox partitions still empty after ${maxSeconds} s`);
+        return;
       }
       await sleep(2000);
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   return Math.round((Date.now() - t0) / 1000);
 }
 
@@ -535,7 +545,7 @@ async function main() {
         // appends (index files, first pages) are a cost a hub in service paid months ago, and with
         // 537 receiving partitions they fell inside the window: the broker's CPU per closed message
         // was 3-5 times the 18-party phase's, and about the same once they were written (docs/benchmarks.md).
-        const inboxes = r180.municipalities.map((p) => `${hubB.prefix}hub.inbox.${p.herId}.v1`);
+        const inboxes = r180.municipalities.map((p) => hubB.prefix + InboxTopic.nameFor(String(p.herId)));
         const warmUntil = { what: '99 % of the receiving inbox partitions had a record', run: () => untilPartitionsWritten(inboxes, T.partiesWarmMax) };
         results.phases.push(await closedLoop(hubB, samplerB, { name: 'e2e 1 kB / 180', factory: f180, warm: T.partiesWarm, seconds: T.parties, window: T.window, concurrency: 8, warmUntil }));
       } finally {

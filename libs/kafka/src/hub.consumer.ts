@@ -42,7 +42,7 @@ export interface HubConsumerOptions {
   /**
    * Fetching: the broker answers a fetch once `fetchMinBytes` are there or `fetchMaxWaitMs` have
    * passed. kafkajs' defaults (1 byte, 5000 ms) answer at once and keep a long poll when idle, which
-   * suits the message path (FETCHING below); a consumer off that path (alerting) waits for fuller
+   * suits the message path (see the constructor); a consumer off that path (alerting) waits for fuller
    * batches instead.
    */
   fetchMinBytes?: number;
@@ -71,18 +71,6 @@ export const DEFAULT_PARTITION_CONCURRENCY = 6;
  * after a crash.
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 1000;
-
-/**
- * FETCHING: the message path keeps kafkajs' defaults, so a consumer fetches again as soon as its
- * batch is handled and the broker answers at once. Two ways of making each fetch carry more
- * events under load were measured and left (docs/benchmarks.md): asking the broker to wait for
- * 16 kB or 20 ms had every idle consumer fetch 50 times a second (the resting hub used 516 ms of
- * CPU per second against 124); waiting 20 ms after a batch that emptied its partition cut the CPU
- * per closed message by a quarter on one machine, and on the next by less than that machine's
- * run-to-run spread, while there the latency-bound 100 kB closed loop was slower and p99 at
- * 100 msgs/s offered higher in three alternated pairs of four. A hop's wait is latency by design;
- * its gain depended on the machine.
- */
 
 /**
  * Per partition, how many keys' events are handled at the same time. One at a time, every event
@@ -144,6 +132,15 @@ export class HubConsumer {
     private readonly producer: HubProducer,
     private readonly opts: HubConsumerOptions,
   ) {
+    // The message path keeps kafkajs' defaults, so a consumer fetches again as soon as its
+    // batch is handled and the broker answers at once. Two ways of making each fetch carry more
+    // events under load were measured and left (docs/benchmarks.md): asking the broker to wait for
+    // 16 kB or 20 ms had every idle consumer fetch 50 times a second (the resting hub used 516 ms of
+    // CPU per second against 124); waiting 20 ms after a batch that emptied its partition cut the CPU
+    // per closed message by a quarter on one machine, and on the next by less than that machine's
+    // run-to-run spread, while there the latency-bound 100 kB closed loop was slower and p99 at
+    // 100 msgs/s offered higher in three alternated pairs of four. A hop's wait is latency by design;
+    // its gain depended on the machine.
     this.consumer = createConsumer(kafka, physicalName(opts.groupId), {
       ...(opts.fetchMinBytes !== undefined ? { minBytes: opts.fetchMinBytes } : {}),
       ...(opts.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: opts.fetchMaxWaitMs } : {}),
