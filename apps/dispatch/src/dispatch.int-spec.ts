@@ -175,6 +175,8 @@ describe('dispatch service (real broker, fresh database)', () => {
     const event = await sealed(randomUUID(), ['9199990']);
     await waitFor(() => on(Topics.DispatchFailed.name, event.msgId).length === 1, 30000, 'failure');
     expect(on(Topics.DispatchFailed.name, event.msgId)[0].value).toMatchObject({ held: false, errors: [{ code: 'DISPATCH.UNKNOWN_RECEIVER' }] });
+    // The failure is published inside the transaction that records it: the commit may land a moment later.
+    await waitFor(async () => (await stages(event.msgId)).length === 2, 10000, 'the failed stage committed');
     expect(await stages(event.msgId)).toEqual(['accepted', 'dispatch-failed']);
   });
 });

@@ -265,6 +265,10 @@ describe('receipt tracker service (real broker, fresh database)', () => {
     await waitFor(() => changes(silent.msgId, 'overdue').length === 1, 30000, 'overdue event');
     // Same partition (conversation key): any second warning would have come before the overdue.
     expect(changes(silent.msgId, 'warning')).toHaveLength(1);
+    // The overdue event is published inside the transaction that marks it (deadline.scanner.ts):
+    // the ledger event, the expectation's mark and the gauge's count come with its commit, a moment later.
+    const overdueRecorded = async () => (await ledger.trace(silent.msgId))!.events.some((e) => e.stage === 'apprec-overdue');
+    await waitFor(overdueRecorded, 10000, 'the overdue mark committed');
     const trace = (await ledger.trace(silent.msgId))!;
     expect(trace.events.filter((e) => e.stage === 'apprec-overdue')).toEqual([expect.objectContaining({ outcome: 'FAILED', errorCode: 'RECEIPTS.OVERDUE' })]);
     expect((await api('/v1/receipts?status=overdue')).body.receipts.map((r: any) => r.msgId)).toContain(silent.msgId);
