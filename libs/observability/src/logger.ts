@@ -52,6 +52,8 @@ class NamedLog implements Log {
   // The child is taken per call so a logger made before configureLogging()
   // (e.g. a class-level field) still writes through the configured root.
   private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', msg: string, fields?: LogFields) {
+    // A line below the level costs nothing more than this test (the child below is built per call).
+    if (!root.isLevelEnabled(level)) return;
     const target = root.child({ logger: this.name });
     if (fields) target[level](fields, msg);
     else target[level](msg);
