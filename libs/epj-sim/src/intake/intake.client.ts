@@ -1,5 +1,6 @@
 import { HubError } from '@hub/errors';
 import type { CredentialsFile } from './credentials.file.js';
+import { keepAlivePost, type PostFn, type PostResponse } from './keep-alive.post.js';
 
 export const IntakeClientErrorCodes = {
   Unavailable: 'EPJ.INTAKE_UNAVAILABLE',
@@ -30,14 +31,14 @@ export class IntakeClient implements MessageSubmitter {
   constructor(
     private readonly baseUrl: string,
     private readonly credentials: Pick<CredentialsFile, 'tokenFor'>,
-    private readonly fetchFn: typeof fetch = fetch,
+    private readonly post: PostFn = keepAlivePost(),
   ) {}
 
   async submitXml(asHerId: number, xml: string, idempotencyKey: string): Promise<IntakeReceipt> {
     const token = await this.credentials.tokenFor(asHerId);
-    let res: Response;
+    let res: PostResponse;
     try {
-      res = await this.fetchFn(new URL('/v1/messages', this.baseUrl), {
+      res = await this.post(new URL('/v1/messages', this.baseUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/xml; charset=utf-8', authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey, accept: 'application/json' },
         body: xml,

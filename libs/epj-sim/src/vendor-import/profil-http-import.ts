@@ -1,4 +1,5 @@
 import { HubError } from '@hub/errors';
+import { keepAlivePost, type PostFn, type PostResponse } from '../intake/keep-alive.post.js';
 import type { FilingResult, Journal } from '../journal/journal.store.js';
 import type { ImportDocument, VendorImport } from './vendor-import.port.js';
 
@@ -45,7 +46,7 @@ export class ProfilHttpImport implements VendorImport {
 
   constructor(
     private readonly importUrl: string,
-    private readonly fetchFn: typeof fetch = fetch,
+    private readonly post: PostFn = keepAlivePost(),
   ) {}
 
   async import(doc: ImportDocument): Promise<FilingResult> {
@@ -53,9 +54,9 @@ export class ProfilHttpImport implements VendorImport {
       partyHerId: doc.partyHerId, msgId: doc.msgId, msgType: doc.msgType, patientKey: doc.patientKey,
       documentBase64: Buffer.from(doc.xml, 'utf8').toString('base64'),
     };
-    let res: Response;
+    let res: PostResponse;
     try {
-      res = await this.fetchFn(this.importUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      res = await this.post(this.importUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     } catch (err) {
       throw new HubError('EPJ.PROFIL_IMPORT_UNAVAILABLE', `Profil import not reachable: ${(err as Error).message}`, { retriable: true, cause: err });
     }
