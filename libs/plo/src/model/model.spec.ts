@@ -10,7 +10,7 @@ import type { AppRec, Party, PloPayload } from './message.model.js';
 import { parseDocument } from './message.parser.js';
 import { buildMsgHead } from './msghead.builder.js';
 import { parseMsgHead } from './msghead.parser.js';
-import { XmlReadError, readXml } from './xml-tree.js';
+import { XmlReadError, readXml, type XmlElement } from './xml-tree.js';
 import { ModelError } from './model.error.js';
 
 const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../test-fixtures/samples');
@@ -162,5 +162,37 @@ describe('the model XML reader is closed to hostile input', () => {
     expect(codeOf('<x>&foo;</x>')).toMatch(/^T01 /);
     expect(codeOf(new Uint8Array([0x3c, 0x78, 0x3e, 0xff, 0x3c, 0x2f, 0x78, 0x3e]))).toMatch(/^T01 .*UTF-8/);
     expect(codeOf('<x><y>')).toMatch(/^T01 /);
+  });
+});
+
+describe('the model XML reader reads what it accepts exactly', () => {
+  it('decodes references in text and attributes, normalises attribute whitespace, keeps CDATA literal', () => {
+    const root = readXml('<x a="1&amp;2\t3&#10;4" b=\'&quot;&#x41;&apos;\'>a &lt;b&gt; &#229;<![CDATA[&lt; raw]]><!-- c --><?pi x?>z</x>');
+    expect(root.attrs).toEqual([{ name: 'a', value: '1&2 3\n4' }, { name: 'b', value: '"A\'' }]);
+    expect(root.children).toEqual([{ kind: 'text', value: 'a <b> å&lt; raw' }, { kind: 'comment', value: ' c ' }, { kind: 'text', value: 'z' }]);
+  });
+  it('scopes namespace declarations to the element that makes them and its descendants', () => {
+    const root = readXml('<r xmlns="urn:a" xmlns:p="urn:p"><p:c xmlns="urn:b"><d/></p:c><e/></r>');
+    const [c, e] = root.children as XmlElement[];
+    expect([root.ns, c!.ns, c!.local, (c!.children[0] as XmlElement).ns, e!.ns]).toEqual(['urn:a', 'urn:p', 'c', 'urn:b', 'urn:a']);
+  });
+  it('refuses malformed names, tags and references with T01', () => {
+    const codeOf = (input: string) => {
+      try {
+        readXml(input);
+        return 'accepted';
+      } catch (err) {
+        return err instanceof XmlReadError ? `${err.code} ${err.message}` : String(err);
+      }
+    };
+    expect(codeOf(`<${'n'.repeat(257)}/>`)).toMatch(/^T01 name too long/);
+    expect(codeOf(`<${'n'.repeat(256)}/>`)).toBe('accepted');
+    expect(codeOf('<x></y>')).toMatch(/^T01 mismatched end tag y/);
+    expect(codeOf('<x a="1" a="2"/>')).toMatch(/^T01 duplicate attribute/);
+    expect(codeOf('<x a="1"b="2"/>')).toMatch(/^T01 whitespace expected/);
+    expect(codeOf('<x>a & b</x>')).toMatch(/^T01 malformed entity reference/);
+    expect(codeOf('<x>]]></x>')).toMatch(/^T01 \]\]> in content/);
+    expect(codeOf('<q:x/>')).toMatch(/^T01 undeclared namespace prefix/);
+    expect(codeOf('<x>&#xD800;</x>')).toMatch(/^T01 invalid character reference/);
   });
 });

@@ -6,9 +6,17 @@ import type {
 import { attr, child, childElements, children, readXml, textOf, type XmlElement, type XmlReadOptions } from './xml-tree.js';
 import { ModelError } from './model.error.js';
 
-// Small readers; undefined fields are left out so parsed models compare structurally.
-const compact = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+// Small readers; undefined fields are left out so parsed models compare structurally. A plain
+// loop: entries/filter/fromEntries built two arrays per object and showed as 2-4 % of the
+// profiles of every service that parses MsgHead (docs/benchmarks.md).
+const compact = <T extends object>(o: T): T => {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+};
 
 export const readCs = (el: XmlElement | undefined): Cs | undefined =>
   el ? compact({ v: attr(el, 'V'), dn: attr(el, 'DN') }) : undefined;
