@@ -26,6 +26,17 @@ describe('Gerica import folder (simulated)', () => {
     expect([...journal.rows.values()][0]).toMatchObject({ system: 'gerica', partyHerId: 9100100, msgType: 'LOG_INNLAGT' });
   });
 
+  it('makes the folders again when they were removed after its first message', async () => {
+    const journal = new InMemoryJournal();
+    const gerica = new GericaImportFolder(dir, journal);
+    await gerica.import(doc);
+    await rm(path.join(dir, 'gerica'), { recursive: true, force: true });
+    const second = { ...doc, msgId: '7a2d3b5f-0e3c-4d2f-9a4b-3c8e0f1d2b66' };
+    expect((await gerica.import(second)).filed).toBe(true);
+    expect(await readdir(gerica.folders(9100100).importedDir)).toEqual([`${second.msgId}.xml`]);
+    expect(journal.rows.size).toBe(2);
+  });
+
   it('refuses a MsgId that is not a UUID as a file name', async () => {
     await expect(new GericaImportFolder(dir, new InMemoryJournal()).import({ ...doc, msgId: '../../etc/passwd' })).rejects.toMatchObject({ code: 'EPJ.GERICA_BAD_FILE_NAME' });
   });
