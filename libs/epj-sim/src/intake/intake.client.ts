@@ -1,6 +1,6 @@
 import { HubError } from '@hub/errors';
 import type { CredentialsFile } from './credentials.file.js';
-import { keepAlivePost, type PostFn, type PostResponse } from './keep-alive.post.js';
+import { keepAlivePost, type PostFn, type PostResponse } from '../http/keep-alive.post.js';
 
 export const IntakeClientErrorCodes = {
   Unavailable: 'EPJ.INTAKE_UNAVAILABLE',

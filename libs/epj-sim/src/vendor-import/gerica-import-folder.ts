@@ -31,30 +31,28 @@ export class GericaImportFolder implements VendorImport {
   async import(doc: ImportDocument): Promise<FilingResult> {
     // The MsgId becomes a file name: only a UUID may (E10 messages are never filed anyway).
     if (!UUID.test(doc.msgId)) throw new HubError('EPJ.GERICA_BAD_FILE_NAME', 'MsgId is not a UUID; not written to the import folder');
-    const { importDir, importedDir } = this.folders(doc.partyHerId);
-    const file = path.join(importDir, `${doc.msgId}.xml`);
-    const done = path.join(importedDir, `${doc.msgId}.xml`);
     try {
-      return await this.dropAndImport(doc, file, done);
+      return await this.dropAndImport(doc);
     } catch (err) {
+      if (!isMissingPath(err) || !this.made.has(doc.partyHerId)) throw err;
       // A folder removed behind our back (an operator cleaning up): made again, and one more try.
-      if (isMissingPath(err) && this.made.delete(doc.partyHerId)) {
-        return this.dropAndImport(doc, file, done);
-      }
-      throw err;
+      this.made.delete(doc.partyHerId);
+      return this.dropAndImport(doc);
     }
   }
 
-  private async dropAndImport(doc: ImportDocument, file: string, done: string): Promise<FilingResult> {
+  private async dropAndImport(doc: ImportDocument): Promise<FilingResult> {
+    const { importDir, importedDir } = this.folders(doc.partyHerId);
     if (!this.made.has(doc.partyHerId)) {
-      await this.io(() => mkdir(path.dirname(file), { recursive: true }));
-      await this.io(() => mkdir(path.dirname(done), { recursive: true }));
+      await this.io(() => mkdir(importDir, { recursive: true }));
+      await this.io(() => mkdir(importedDir, { recursive: true }));
       this.made.add(doc.partyHerId);
     }
+    const file = path.join(importDir, `${doc.msgId}.xml`);
     const tmp = `${file}.${process.pid}.tmp`;
     await this.io(() => writeFile(tmp, doc.xml, 'utf8'));
     await this.io(() => rename(tmp, file));
-    return this.runImport(doc, file, done);
+    return this.runImport(doc, file, path.join(importedDir, `${doc.msgId}.xml`));
   }
 
   /** Gerica's import job for one file. */

@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { keepAlivePost, type PostFn, type PostResponse } from '../intake/keep-alive.post.js';
+import { keepAlivePost, type PostFn, type PostResponse } from '../http/keep-alive.post.js';
 import type { FilingResult, Journal } from '../journal/journal.store.js';
 import type { ImportDocument, VendorImport } from './vendor-import.port.js';
 

@@ -175,12 +175,12 @@ class Reader {
       attrs.push({ name: an, value });
       this.pos = end + 1;
     }
-    let scope = parentScope;
+    // Copied only when this element declares a namespace (most do not).
+    let declared: Map<string, string> | undefined;
     for (const a of attrs) {
-      if (a.name !== 'xmlns' && !a.name.startsWith('xmlns:')) continue;
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(a.name === 'xmlns' ? '' : a.name.slice(6), a.value);
+      if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) (declared ??= new Map(parentScope)).set(a.name === 'xmlns' ? '' : a.name.slice(6), a.value);
     }
+    const scope: ReadonlyMap<string, string> = declared ?? parentScope;
     const colon = name.indexOf(':');
     const prefix = colon < 0 ? '' : name.slice(0, colon);
     const local = colon < 0 ? name : name.slice(colon + 1);

@@ -35,19 +35,19 @@ const MAX_ANSWER_BYTES = 1 << 20;
  * (docs/benchmarks.md), and showed as 7–12 % of the adapters' profiles under load.
  */
 export function keepAlivePost(opts: KeepAlivePostOptions = {}): PostFn {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32 }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32 }),
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
+  const transports: Record<string, { agent: http.Agent; request: typeof http.request }> = {
+    'http:': { agent: new http.Agent(agentOptions), request: http.request },
+    'https:': { agent: new https.Agent(agentOptions), request: https.request },
   };
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return (url, init) =>
     new Promise<PostResponse>((resolve, reject) => {
       const target = typeof url === 'string' ? new URL(url) : url;
-      const agent = agents[target.protocol as keyof typeof agents];
-      if (!agent) return reject(new Error(`unsupported protocol ${target.protocol}`));
+      const transport = transports[target.protocol];
+      if (!transport) return reject(new Error(`unsupported protocol ${target.protocol}`));
       const body = Buffer.from(init.body, 'utf8');
-      const send = target.protocol === 'https:' ? https.request : http.request;
-      const req = send(target, { method: init.method, agent, headers: { ...init.headers, 'content-length': String(body.length) } }, (res) => {
+      const req = transport.request(target, { method: init.method, agent: transport.agent, headers: { ...init.headers, 'content-length': String(body.length) } }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
