@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --profile]`: the hub against its own limits (issue 8).
+// `npm run bench [-- --quick] [-- --profile] [-- --census]`: the hub against its own limits (issue 8).
 // Everything real on this machine: the shared broker, PostgreSQL (the benchmark's own
 // databases), every service as its own process (tools/hub/hub.mjs, portBase 5200), the
 // simulated EPJs answering with AppRecs. Prints tables and, last, exactly one line:
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    census: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     'skip-sizes': { type: 'boolean', default: false },
     'skip-parties': { type: 'boolean', default: false },
@@ -74,6 +75,7 @@ const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').
 const benchDir = path.join(root, '.data/bench');
 const outDir = args.quick && !args['write-docs'] ? path.join(benchDir, 'last') : path.join(root, 'docs');
 const profileDir = path.join(benchDir, 'profiles', runId);
+const censusDir = path.join(benchDir, 'census', runId);
 const pkiDir = path.join(benchDir, 'pki');
 const say = (m) => process.stdout.write(`${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -141,15 +143,16 @@ async function stageTimes(db, since) {
 
 async function startBenchHub({ name, seedFile, parties }) {
   const databaseUrl = await freshDatabase(name);
+  const preloads = [...(args.profile ? ['profiler.preload.mjs'] : []), ...(args.census ? ['census.preload.mjs'] : [])];
   const prefix = `bench-${runId}-${parties}.`;
   const env = {
     KAFKA_TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     EPJ_DATA_DIR: path.join(benchDir, 'epj', `${runId}-${parties}`),
-    // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload profiles between two SIGWINCH (one measured window).
-    ...(args.profile
-      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(import.meta.dirname, 'lib/profiler.preload.mjs')}`.trim(), BENCH_PROFILE_DIR: path.join(profileDir, String(parties)) }
-      : {}),
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preloads profile and count between two SIGWINCH (one measured window).
+    ...(preloads.length ? { NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...preloads.map((f) => `--import ${path.join(import.meta.dirname, 'lib', f)}`)].join(' ').trim() } : {}),
+    ...(args.profile ? { BENCH_PROFILE_DIR: path.join(profileDir, String(parties)) } : {}),
+    ...(args.census ? { BENCH_CENSUS_DIR: path.join(censusDir, String(parties)) } : {}),
   };
   const t0 = Date.now();
   const hub = await startHub({
@@ -243,7 +246,7 @@ let rssMax = {};
  * after `warm` (longer while `warmUntil.run()` waits, then while the broker's JIT compilers are
  * busy), CPU of every process over the same window.
  */
-async function closedLoop(h, sampler, { name, factory, warm, seconds, window, concurrency, profile = false, warmUntil }) {
+async function closedLoop(h, sampler, { name, factory, warm, seconds, window, concurrency, instrument = false, warmUntil }) {
   const post = intakePoster(h);
   const phaseStart = Date.now();
   markers.push({ t: phaseStart, label: name });
@@ -283,7 +286,7 @@ async function closedLoop(h, sampler, { name, factory, warm, seconds, window, co
   const jitExtraSeconds = await untilBrokerJitSettles(brokerPids, T.jitSettleMax);
   if (jitExtraSeconds > 0) say(`  ${name}: warm-up ${jitExtraSeconds} s longer, until the broker's JIT compilers settled`);
   const jit = () => brokerPids().reduce((a, pid) => a + jitCpuSeconds(pid), 0);
-  if (profile) signalServices(h, 'SIGWINCH'); // start the profilers (lib/profiler.preload.mjs)
+  if (instrument) signalServices(h, 'SIGWINCH'); // start the profilers and counters (lib/*.preload.mjs)
   const jit0 = jit();
   const cpu0 = sampler.cpu(groups());
   const self0 = process.cpuUsage();
@@ -294,7 +297,8 @@ async function closedLoop(h, sampler, { name, factory, warm, seconds, window, co
   const self1 = process.cpuUsage(self0);
   const jit1 = jit();
   const w1 = Date.now();
-  if (profile) signalServices(h, 'SIGWINCH'); // stop them: each writes <pid>.cpuprofile
+  const windowPids = h.pids();
+  if (instrument) signalServices(h, 'SIGWINCH'); // stop them: each writes <pid>.cpuprofile, <pid>.census.json
   stop = true;
   await Promise.all(senders);
   await poll;
@@ -325,6 +329,7 @@ async function closedLoop(h, sampler, { name, factory, warm, seconds, window, co
     p50: percentile(lat.points.map((p) => p.ms), 0.5), p99: percentile(lat.points.map((p) => p.ms), 0.99), censored: lat.censored,
     cpuMsPerMsg, cpuCoresBusy, benchCoresBusy, drained, window, warmSeconds: warm + warmExtraSeconds + jitExtraSeconds,
     brokerJitMsPerMsg: inWindow ? ((jit1 - jit0) * 1000) / inWindow : Number.NaN,
+    ...(instrument && args.census ? { census: await readCensus(path.join(censusDir, String(h.parties)), windowPids, inWindow) } : {}),
   };
   say(
     `  ${name}: ${fig(rate)} msgs/s closed (accepted ${fig(result.acceptedRate)}/s, dispatched ${fig(result.dispatchedRate)}/s), ` +
@@ -380,6 +385,22 @@ async function untilPartitionsWritten(topics, maxSeconds) {
     }
   });
   return Math.round((Date.now() - t0) / 1000);
+}
+
+/**
+ * What each service sent in the window (lib/census.preload.mjs): SQL statements and Kafka requests
+ * by API, per closed message. Each process writes its file when told to stop counting.
+ */
+async function readCensus(dir, pids, closed) {
+  const services = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const file = path.join(dir, `${pid}.census.json`);
+    for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);
+    if (!existsSync(file)) continue;
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    services[name] = { statements: c.statements / closed, kafka: Object.fromEntries(Object.entries(c.kafka).map(([api, n]) => [api, n / closed])) };
+  }
+  return { closed, services };
 }
 
 function signalServices(h, signal) {
@@ -521,7 +542,7 @@ async function main() {
         say(`  limit (a) failed: ${err.message}`);
       }
       say(`e2e (closed loop, ≤ ${T.window} in flight): ${T.e2eWarm} s warm-up, ${T.e2e} s measured`);
-      results.phases.push(await closedLoop(hubA, sampler, { name: 'e2e 1 kB / 18', factory: factories['1 kB'], warm: T.e2eWarm, seconds: T.e2e, window: T.window, concurrency: 8, profile: args.profile }));
+      results.phases.push(await closedLoop(hubA, sampler, { name: 'e2e 1 kB / 18', factory: factories['1 kB'], warm: T.e2eWarm, seconds: T.e2e, window: T.window, concurrency: 8, instrument: args.profile || args.census }));
       if (!args['skip-sizes']) {
         for (const s of SIZES.slice(1)) {
           say(`size ${s.label} (closed loop, ≤ ${s.window} in flight)`);
@@ -580,6 +601,26 @@ function withSample(f) {
 
 const SERVICE_COLUMNS = ['intake', 'validation', 'crypto', 'dispatch', 'receipt-tracker', 'gerica-adapter', 'profil-adapter', 'hospital-epj', 'alerting', 'ops-console', 'postgres', 'broker'];
 
+/** `--census`: statements and Kafka requests per closed message, per service, in the e2e 1 kB window. */
+function censusTable(census) {
+  if (!census) return undefined;
+  const apis = ['Produce', 'Fetch', 'OffsetCommit'];
+  const rows = [[`census, per closed message (${census.closed} closed)`, 'SQL statements', ...apis.map((a) => `Kafka ${a}`), 'Kafka other']];
+  const total = { statements: 0, kafka: {} };
+  const row = (name, c) => {
+    const other = Object.entries(c.kafka).filter(([a]) => !apis.includes(a)).reduce((a, [, n]) => a + n, 0);
+    return [name, fig(c.statements, 2), ...apis.map((a) => fig(c.kafka[a] ?? 0, 2)), fig(other, 2)];
+  };
+  for (const s of [...SERVICE_COLUMNS, ...Object.keys(census.services)].filter((s, i, all) => census.services[s] && all.indexOf(s) === i)) {
+    const c = census.services[s];
+    rows.push(row(s, c));
+    total.statements += c.statements;
+    for (const [a, n] of Object.entries(c.kafka)) total.kafka[a] = (total.kafka[a] ?? 0) + n;
+  }
+  rows.push(row('all services', total));
+  return rows;
+}
+
 function report(r) {
   const main = r.phases.find((p) => p.name.startsWith('e2e 1 kB / 18'));
   const e2e = main?.rate ?? 0;
@@ -610,6 +651,7 @@ function report(r) {
     const ap = c.apprec.validate + c.apprec.sign + c.apprec.encrypt + c.apprec.open;
     limitRows.push([label, SIZES.find((s) => s.label === label)?.bytes ?? '', fig(c.msg.validate, 2), fig(c.msg.sign, 2), fig(c.msg.encrypt, 2), fig(c.msg.open, 2), fig(ap, 2), fig(c.wallPerClosedMs, 2), fig(c.perClosedMs, 2), fig(c.rate)]);
   }
+  const censusRows = censusTable(main?.census);
   const rssRows = [['service', 'max RSS MB'], ...Object.entries(r.rssMax).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, fig(v, 0)])];
 
   const targets = [
@@ -629,6 +671,10 @@ function report(r) {
   say(`limit (a) Kafka hops only: ${fig(limitA)} msgs/s; limit (b) CPU one core: ${fig(limitB)} msgs/s`);
   say('');
   say(table(targets));
+  if (censusRows) {
+    say('');
+    say(table(censusRows));
+  }
   if (r.profiles) {
     say('');
     say(r.profiles.text);
@@ -661,6 +707,7 @@ function report(r) {
     `Limit (a), Kafka hops only: ${fig(limitA)} msgs/s; limit (b), CPU on one core: ${fig(limitB)} msgs/s.`,
     '',
     markdownTable(rssRows),
+    ...(censusRows ? ['', markdownTable(censusRows)] : []),
     ...(r.profiles ? ['', '```', r.profiles.text, '```'] : []),
     ...(r.errors.length ? ['', ...r.errors.map((e) => `- error: ${e.split('\n')[0]}`)] : []),
   ].join('\n');

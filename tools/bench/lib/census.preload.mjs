@@ -1,0 +1,47 @@
+// Loaded into each service with NODE_OPTIONS=--import when the benchmark runs with --census: counts
+// the SQL statements the process sends (pg's Client.query, which Prisma's pg adapter and the
+// ledger's raw statements both go through) and the Kafka requests by API (kafkajs' Connection.send)
+// between two SIGWINCH, the measured window, and writes <BENCH_CENSUS_DIR>/<pid>.census.json.
+// Counts, unlike CPU times, do not move with a busy machine's speed: a change that saves a round
+// trip shows as one fewer statement per closed message whatever else the machine does.
+// SIGWINCH as in profiler.preload.mjs (Nest's shutdown hooks do not listen to it).
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = process.env.BENCH_CENSUS_DIR;
+if (dir) {
+  // The services' own copies: the CommonJS cache is shared with their imports of these packages.
+  const require = createRequire(path.join(process.cwd(), 'package.json'));
+  const counts = { statements: 0, kafka: {} };
+  let counting = false;
+
+  const pg = require('pg');
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function countedQuery(...args) {
+    if (counting) counts.statements++;
+    return query.apply(this, args);
+  };
+
+  const Connection = require('kafkajs/src/network/connection.js');
+  const send = Connection.prototype.send;
+  Connection.prototype.send = function countedSend(req) {
+    if (counting) {
+      const api = req?.request?.apiName ?? 'unknown';
+      counts.kafka[api] = (counts.kafka[api] ?? 0) + 1;
+    }
+    return send.call(this, req);
+  };
+
+  process.on('SIGWINCH', () => {
+    if (!counting) {
+      counts.statements = 0;
+      counts.kafka = {};
+      counting = true;
+      return;
+    }
+    counting = false;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${process.pid}.census.json`), JSON.stringify(counts));
+  });
+}
