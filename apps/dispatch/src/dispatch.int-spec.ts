@@ -7,6 +7,7 @@ import { HubProducer, ensureTopics, physicalName, topicPrefix } from '@hub/kafka
 import { freshGroup, testBrokers, testKafka, waitFor } from '@hub/kafka/testing';
 import { MessageLedger } from '@hub/ledger';
 import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
+import { metricsRegistry } from '@hub/observability';
 import { PartyRegistry, readRegistrySeed, seedRegistry } from '@hub/registry';
 import { runService } from '@hub/service-host';
 import { startGroupAtEnd, tailTopic, type TailRecord } from '@hub/kafka/testing';
@@ -166,6 +167,53 @@ describe('dispatch service (real broker, fresh database)', () => {
       expect(await stages(heldMsgId)).toEqual(['accepted', 'dispatched']);
       expect(await stages(msgId)).toEqual(['accepted', 'dispatched']);
       await expect(dispatcher.handleSealed(event)).resolves.toEqual(['duplicate']);
+    } finally {
+      await start();
+    }
+  });
+
+  it('delivers deliveries handed over together in shared transactions, a receiver’s held ones still first', async () => {
+    // The service is stopped so that its poller cannot release the held row: the deliveries must.
+    await stop();
+    try {
+      const dispatcher = new Dispatcher({ db: database.client, registry, producer, kafka });
+      const shared = async () => {
+        const metric = await metricsRegistry.getSingleMetric('hub_dispatch_delivery_transactions_total')!.get();
+        return metric.values.find((v) => v.labels.transaction === 'batch')?.value ?? 0;
+      };
+      const accepted = async (conversationId: string, receiver: string): Promise<MessageSealed> => {
+        const msgId = randomUUID();
+        await ledger.recordAccepted({ msgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: 9100001, receiverHerIds: [Number(receiver)] });
+        return { eventId: randomUUID(), msgId, conversationId, occurredAt: new Date().toISOString(), msgType: 'LOG_INNLAGT', senderHerId: '9100001', envelopes: [{ receiverHerId: receiver, jwe: `jwe-${msgId}` }] };
+      };
+
+      const before = await shared();
+      const events = await Promise.all(Array.from({ length: 8 }, () => accepted(randomUUID(), SKIEN)));
+      await expect(Promise.all(events.map((e) => dispatcher.handleSealed(e)))).resolves.toEqual(events.map(() => ['delivered']));
+      // The first went alone at once; the others waited for it and went together.
+      expect(await shared()).toBeGreaterThan(before);
+      await waitFor(() => events.every((e) => inbox(SKIEN, e.msgId).length === 1), 30000, 'every delivery');
+      for (const e of events) {
+        expect(await stages(e.msgId)).toEqual(['accepted', 'dispatched']);
+        expect((await ledger.trace(e.msgId))!.message.status).toBe('DELIVERED');
+      }
+      // Handed over again (a redelivery): nothing goes out twice.
+      await expect(Promise.all(events.map((e) => dispatcher.handleSealed(e)))).resolves.toEqual(events.map(() => ['duplicate']));
+
+      // One of them has an older delivery held for its receiver (ACTIVE again): released before it.
+      const conversationId = randomUUID();
+      const heldMsgId = randomUUID();
+      await ledger.recordAccepted({ msgId: heldMsgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: 9100001, receiverHerIds: [Number(PORSGRUNN)] });
+      const held = { eventId: randomUUID(), msgId: heldMsgId, conversationId, occurredAt: new Date().toISOString(), senderHerId: '9100001', receiverHerId: PORSGRUNN, msgType: 'LOG_INNLAGT', jwe: 'held-jwe' };
+      await database.client.heldDelivery.create({ data: { msgId: heldMsgId, receiverHerId: Number(PORSGRUNN), conversationId, delivery: held } });
+      const mixed = [...(await Promise.all(Array.from({ length: 4 }, () => accepted(randomUUID(), SKIEN)))), await accepted(conversationId, PORSGRUNN)];
+      await expect(Promise.all(mixed.map((e) => dispatcher.handleSealed(e)))).resolves.toEqual(mixed.map(() => ['delivered']));
+      const after = mixed.at(-1)!;
+      await waitFor(() => inbox(PORSGRUNN, after.msgId).length === 1, 30000, 'the delivery after the held one');
+      const order = tails[InboxTopic.nameFor(PORSGRUNN)].records.filter((r) => r.value.conversationId === conversationId).map((r) => r.value.msgId);
+      expect(order).toEqual([heldMsgId, after.msgId]);
+      for (const e of mixed) expect(await stages(e.msgId)).toEqual(['accepted', 'dispatched']);
+      expect(await database.client.heldDelivery.count({ where: { receiverHerId: Number(PORSGRUNN), releasedAt: null } })).toBe(0);
     } finally {
       await start();
     }

@@ -1,5 +1,5 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
-import { LedgerErrorCodes, classifyLedgerFailure, sqlStateOf, sqlTransaction, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { LedgerErrorCodes, classifyLedgerFailure, sqlStateOf, type LedgerClient, type SharedSqlTransactions, type SqlTransaction } from '@hub/ledger';
 
 /** A Prisma interactive-transaction client of the ledger database. */
 export type LedgerTx = Omit<LedgerClient, '$connect' | '$disconnect' | '$on' | '$use' | '$extends'>;
@@ -38,16 +38,17 @@ export function inTransaction<T>(
 }
 
 /**
- * Runs `work` in one transaction on a pooled pg connection, its statements prepared
- * (sqlTransaction: the AppRec's hot path, no ORM calls); failures come out classified.
+ * Runs `work` in a transaction on a pooled pg connection, its statements prepared, shared with
+ * the units submitted while another runs (SharedSqlTransactions: the AppRec's hot path, no ORM
+ * calls); failures come out classified.
  */
-export function inSqlTransaction<T>(
-  db: LedgerClient,
+export function inSharedTransaction<T>(
+  transactions: SharedSqlTransactions,
   operation: string,
+  keys: readonly string[],
   work: (tx: SqlTransaction) => Promise<T>,
-  opts: { timeoutMs?: number } = {},
 ): Promise<T> {
-  return classified(operation, () => sqlTransaction(db, work, { idleTimeoutMs: opts.timeoutMs ?? 15_000 }));
+  return classified(operation, () => transactions.run(keys, work));
 }
 
 async function classified<T>(operation: string, run: () => Promise<T>): Promise<T> {

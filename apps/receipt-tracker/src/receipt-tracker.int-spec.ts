@@ -6,6 +6,7 @@ import { HubProducer, ensureTopics, physicalName, topicPrefix } from '@hub/kafka
 import { freshGroup, readRecords, testBrokers, testKafka, waitFor } from '@hub/kafka/testing';
 import { MessageLedger } from '@hub/ledger';
 import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
+import { metricsRegistry } from '@hub/observability';
 import { APPREC_ERROR_OID, buildAppRec, type AppRec } from '@hub/plo';
 import { PartyRegistry, readRegistrySeed, seedRegistry } from '@hub/registry';
 import { runService } from '@hub/service-host';
@@ -244,6 +245,34 @@ describe('receipt tracker service (real broker, fresh database)', () => {
     expect(changes(unknown.msgId, 'unmatched')[0]).toMatchObject({ apprecId, receiverHerId: String(SKIEN.org), reason: 'RECEIPTS.UNKNOWN_ORIGINAL' });
     expect(await database.client.unmatchedAppRec.findUnique({ where: { apprecId } })).toMatchObject({ senderHerId: SKIEN.org, originalMsgId: unknown.msgId });
     expect((await api(`/v1/receipts/${unknown.msgId}`)).body.unmatchedAppRecs).toEqual([expect.objectContaining({ apprecId, reason: 'RECEIPTS.UNKNOWN_ORIGINAL' })]);
+  });
+
+  it('closes AppRecs handed over together in shared transactions, each with its own outcome', async () => {
+    const sharedUnits = async () => {
+      const metric = await metricsRegistry.getSingleMetric('hub_ledger_shared_transactions_total')!.get();
+      return metric.values.find((v) => v.labels.name === 'apprec' && v.labels.transaction === 'batch')?.value ?? 0;
+    };
+    const msgs = await Promise.all(Array.from({ length: 6 }, () => dispatch([SKIEN])));
+    await waitFor(() => msgs.every((m) => changes(m.msgId, 'open').length === 1), 30000, 'open events');
+    const unknown = { msgId: uuid(), genDate: new Date() };
+    const before = await sharedUnits();
+    // One produce request: the consumer gets them together (one after another, the first would go alone).
+    const submitted = [...msgs, unknown].map((original) => {
+      const { id, xml } = apprecXml({ original, from: SKIEN });
+      const event: AppRecSubmitted = {
+        eventId: uuid(), msgId: id, conversationId: original.msgId, occurredAt: new Date().toISOString(),
+        senderHerId: String(SKIEN.service), originalMsgId: original.msgId, xml,
+      };
+      return event;
+    });
+    await producer.sendRecords(submitted.map((event) => producer.toRecord(Topics.AppRecsSubmitted, event)));
+    await waitFor(() => msgs.every((m) => changes(m.msgId, 'ok').length === 1) && changes(unknown.msgId, 'unmatched').length === 1, 30000, 'every outcome');
+    expect(await sharedUnits()).toBeGreaterThan(before);
+    for (const [i, m] of msgs.entries()) {
+      expect(await expectation(m.msgId, SKIEN.org)).toMatchObject({ status: 'OK', apprecId: submitted[i]!.msgId });
+      expect((await ledger.trace(m.msgId))!.message.status).toBe('ACKNOWLEDGED');
+    }
+    expect(await database.client.unmatchedAppRec.findUnique({ where: { apprecId: submitted.at(-1)!.msgId } })).toMatchObject({ originalMsgId: unknown.msgId });
   });
 
   it('warns after 1 hour, survives a restart without a duplicate, declares overdue at 96 hours, and accepts a late OK', async () => {

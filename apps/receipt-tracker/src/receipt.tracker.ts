@@ -1,13 +1,13 @@
 import type { AppRecSubmitted, MessageDispatched, ReceiptStatusChanged } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { EventOutcome, MessageLedger, MessageStatus, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { EventOutcome, MessageLedger, MessageStatus, SharedSqlTransactions, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import {
   APPREC_MSG_TYPE, ReceiptErrorCodes, conditionOfStatus, correlateAppRec, deterministicUuid, messageStatusAfterReceipts, readAppRec,
   type Clock, type Correlation, type ReceiptDeadlinePolicy, type ReceivedAppRec,
 } from '@hub/receipts';
 import type { PartyRegistry } from '@hub/registry';
-import { classifyDatabaseFailure, inSqlTransaction } from './database.failure.js';
+import { classifyDatabaseFailure, inSharedTransaction } from './database.failure.js';
 import { expectationChange, unmatchedChange } from './receipt-status.events.js';
 import type { ReceiptStatusPublisher } from './receipt-status.publisher.js';
 import { ReceiptMetrics } from './receipt.metrics.js';
@@ -37,6 +37,7 @@ function bad(message: string, metadata: Record<string, unknown> = {}): HubError 
  */
 export class ReceiptTracker {
   private readonly log = getLogger(ReceiptTracker.name);
+  private readonly appRecTransactions: SharedSqlTransactions;
 
   constructor(
     private readonly db: LedgerClient,
@@ -47,6 +48,9 @@ export class ReceiptTracker {
     private readonly clock: Clock,
   ) {
     HubMetrics.declareStage('receipt');
+    // AppRecs in hand together share transactions (BEGIN and COMMIT once for several); a shared one
+    // that fails runs each again alone, so an AppRec's work is statements only, its publishing after.
+    this.appRecTransactions = new SharedSqlTransactions(db, { name: 'apprec', idleTimeoutMs: 15_000 });
   }
 
   /** Opens the expectation of one receiver of a dispatched message (AppRecs get none). */
@@ -114,7 +118,9 @@ export class ReceiptTracker {
     const now = this.clock.now();
     const ids = { msgId: originalMsgId, conversationId: e.conversationId, apprecId, senderHerId: e.senderHerId };
 
-    const result = await inSqlTransaction(this.db, 'apprec', async (tx) => {
+    // Never two AppRecs of one claim or one original message in one transaction.
+    const keys = [`c:${e.eventId}`, `m:${originalMsgId.toLowerCase()}`];
+    const result = await inSharedTransaction(this.appRecTransactions, 'apprec', keys, async (tx) => {
       const { claimed, original, expectation } = await this.repo.claimAndRead(tx, { stage: ReceiptStages.AppRec, eventId: e.eventId }, originalMsgId, senderOrg);
       if (!claimed) return null;
       if (!appRec) {

@@ -4,7 +4,10 @@ import {
 } from '@hub/contracts';
 import { HubError, HubErrorCodes } from '@hub/errors';
 import { ensureTopics, type HubProducer, type Kafka, type OutgoingRecord } from '@hub/kafka';
-import { EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, classifyLedgerFailure, sqlFragment, sqlRows, sqlTransaction, type LedgerClient, type SqlFragment, type SqlTransaction } from '@hub/ledger';
+import {
+  EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, StatementCoalescer, classifyLedgerFailure, sqlFragment, sqlRows, sqlTransaction,
+  type LedgerClient, type LedgerEventInput, type SqlFragment, type SqlTransaction,
+} from '@hub/ledger';
 import { HubMetrics, getLogger, metricsRegistry } from '@hub/observability';
 import type { PartyRegistry } from '@hub/registry';
 import { Counter, Gauge } from 'prom-client';
@@ -50,7 +53,31 @@ const heldGauge = new Gauge({
 });
 
 
+const deliveryTransactions = new Counter({
+  name: 'hub_dispatch_delivery_transactions_total',
+  help: 'Deliveries to an ACTIVE receiver by how their transaction ran: several in one (batch), alone, or alone after their batch failed (batch-failed).',
+  labelNames: ['transaction'] as const,
+  registers: [metricsRegistry],
+});
+
 type Tx = Parameters<Parameters<LedgerClient['$transaction']>[0]>[0];
+
+/** One delivery to an ACTIVE receiver: its claim, its `dispatched` event and the records to publish. */
+interface Delivery {
+  claimId: string;
+  dispatched: LedgerEventInput;
+  receiverHerId: number;
+  conversationId: string;
+  /** The message's receiver count: with more than one, the others' outcomes decide its status. */
+  receivers: number;
+  records: OutgoingRecord[];
+}
+
+/** A delivery's transaction: published, claimed before, or waiting for older held deliveries of its receiver. */
+type DeliveryResult = 'delivered' | 'duplicate' | 'held-first';
+
+/** Most deliveries in one transaction (one claim statement, one produce request of twice as many records). */
+const MAX_DELIVERIES_PER_TRANSACTION = 50;
 
 /** Tries of one delivery that keeps finding held deliveries before it (a release between tries); then the consumer's backoff. */
 const MAX_RELEASE_ROUNDS = 3;
@@ -58,6 +85,11 @@ const MAX_RELEASE_ROUNDS = 3;
 /** The claim's condition: nothing held for the receiver and not yet released. */
 function noHeldDeliveries(receiverHerId: number): SqlFragment {
   return sqlFragment`NOT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ${receiverHerId} AND released_at IS NULL)`;
+}
+
+/** The same condition for several receivers at once: nothing held for any of them. */
+function noHeldDeliveriesForAny(receiverHerIds: readonly number[]): SqlFragment {
+  return sqlFragment`NOT EXISTS (SELECT 1 FROM held_delivery WHERE receiver_her_id = ANY(${[...new Set(receiverHerIds)]}::int[]) AND released_at IS NULL)`;
 }
 
 async function hasHeldDeliveries(db: LedgerClient | SqlTransaction, receiverHerId: number): Promise<boolean> {
@@ -79,6 +111,13 @@ export class Dispatcher {
   private nextInboxRound?: Promise<void>;
   private inboxRound: Promise<void> = Promise.resolve();
   private readonly opts: Required<DispatcherOptions>;
+  /**
+   * Deliveries to ACTIVE receivers made while one delivery transaction runs wait for it and then
+   * share one: BEGIN, one claim statement, one produce request, COMMIT for all of them, instead of
+   * three statements and a produce request each (docs/dispatch.md). A batch that fails runs each
+   * delivery alone, so one delivery's trouble stays its own.
+   */
+  private readonly deliveryTransactions: StatementCoalescer<Delivery, DeliveryResult | 'not-claimed'>;
 
   constructor(
     private readonly deps: { db: LedgerClient; registry: PartyRegistry; producer: HubProducer; kafka: Kafka },
@@ -87,6 +126,18 @@ export class Dispatcher {
     this.opts = { publishAttempts: 3, retryInitialMs: 200, retryMaxMs: 5000, transactionTimeoutMs: 15000, ...opts };
     heldSource = () => this.refreshHeldGauge();
     HubMetrics.declareStage('dispatch');
+    this.deliveryTransactions = new StatementCoalescer<Delivery, DeliveryResult | 'not-claimed'>({
+      one: (d) => this.deliverAlone(d),
+      many: (ds) => this.deliverTogether(ds),
+      // One delivery per message and claim in a transaction (the claim statement matches results by
+      // message), and a receiver's deliveries of one conversation never side by side.
+      keys: (d) => [`m:${d.dispatched.msgId.toLowerCase()}`, `c:${d.claimId}`, `r:${d.receiverHerId}:${d.conversationId}`],
+      maxBatch: MAX_DELIVERIES_PER_TRANSACTION,
+      ran: (how, items, error) => {
+        deliveryTransactions.inc({ transaction: how }, items);
+        if (error !== undefined) this.log.warn('a delivery transaction of several failed: each runs alone', { deliveries: items, code: HubError.from(error).code });
+      },
+    });
   }
 
   /** Handles one MessageSealed: one outcome per envelope, in envelope order. */
@@ -158,17 +209,17 @@ export class Dispatcher {
     // is taken only when none is waiting, checked in the claim's own statement (a separate check
     // before it was one more round trip on every delivery); when some are, they are released and
     // the delivery tried again.
-    let done: 'delivered' | 'duplicate' | 'held-first';
+    const pending: Delivery = {
+      claimId, dispatched, receiverHerId: party.herId, conversationId: sealed.conversationId, receivers: sealed.envelopes.length,
+      records: this.deliveryRecords(delivery, orgHerId, 1),
+    };
+    let done: DeliveryResult;
     for (let round = 1; ; round++) {
-      done = await this.inSqlTransaction(async (tx, ledger) => {
-        if (!(await ledger.claimAndAppend(DispatchStages.Claim, claimId, dispatched, { onlyIf: noHeldDeliveries(party.herId) }))) {
-          return (await hasHeldDeliveries(tx, party.herId)) ? 'held-first' : 'duplicate';
-        }
-        if (!onlyReceiver) await this.markDeliveredWhenComplete(tx, sealed.msgId, sealed.envelopes.length);
-        // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
-        await this.deps.producer.sendRecords(this.deliveryRecords(delivery, orgHerId, 1));
-        return 'delivered';
-      });
+      // Only a message's only receiver shares a transaction (the others need the status statement).
+      const shared = onlyReceiver && round === 1 ? await this.deliveryTransactions.submit(pending) : await this.deliverAlone(pending);
+      // Not claimed in a shared transaction (claimed before, or something held for one of its
+      // receivers): alone, where its own receiver's held deliveries tell the two apart.
+      done = shared === 'not-claimed' ? await this.deliverAlone(pending) : shared;
       if (done !== 'held-first') break;
       if (round === MAX_RELEASE_ROUNDS) {
         throw new HubError(HubErrorCodes.DependencyUnavailable, `older held deliveries of receiver ${orgHerId} are not released yet`, { retriable: true });
@@ -180,6 +231,35 @@ export class Dispatcher {
     HubMetrics.message({ stage: 'dispatch', type: sealed.msgType, partner: orgHerId, outcome: 'delivered' });
     this.log.info('delivered', { ...ids, inbox: InboxTopic.nameFor(orgHerId) });
     return 'delivered';
+  }
+
+  /** One delivery in its own transaction: claim (when nothing is held for its receiver), publish, commit. */
+  private async deliverAlone(d: Delivery): Promise<DeliveryResult> {
+    return this.inSqlTransaction(async (tx, ledger) => {
+      if (!(await ledger.claimAndAppend(DispatchStages.Claim, d.claimId, d.dispatched, { onlyIf: noHeldDeliveries(d.receiverHerId) }))) {
+        return (await hasHeldDeliveries(tx, d.receiverHerId)) ? 'held-first' : 'duplicate';
+      }
+      if (d.receivers > 1) await this.markDeliveredWhenComplete(tx, d.dispatched.msgId, d.receivers);
+      // Published before the commit: a failed publish rolls the claim back (see docs/dispatch.md).
+      await this.deps.producer.sendRecords(d.records);
+      return 'delivered';
+    });
+  }
+
+  /**
+   * Several deliveries (each its message's only receiver) in one transaction: one claim statement
+   * for all, taken only when nothing is held for any of their receivers, the records of those
+   * claimed in one produce request, then COMMIT; a failed publish rolls every claim back. A
+   * delivery not claimed here is 'not-claimed' and goes again alone.
+   */
+  private async deliverTogether(ds: readonly Delivery[]): Promise<(DeliveryResult | 'not-claimed')[]> {
+    return this.inSqlTransaction(async (_tx, ledger) => {
+      const claims = ds.map((d) => ({ stage: DispatchStages.Claim, eventId: d.claimId, event: d.dispatched }));
+      const won = await ledger.claimAndAppendEach(claims, { onlyIf: noHeldDeliveriesForAny(ds.map((d) => d.receiverHerId)) });
+      const records = ds.flatMap((d, i) => (won[i] ? d.records : []));
+      if (records.length > 0) await this.deps.producer.sendRecords(records);
+      return won.map((w) => (w ? 'delivered' : 'not-claimed'));
+    });
   }
 
   /**

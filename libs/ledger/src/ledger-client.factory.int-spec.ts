@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HubErrorCodes } from '@hub/errors';
-import { classifyLedgerFailure, createLedgerClient, EventOutcome, LedgerErrorCodes, MessageLedger, sqlRows, sqlTransaction, type SqlTransaction } from './index.js';
+import { classifyLedgerFailure, createLedgerClient, EventOutcome, LedgerErrorCodes, MessageLedger, SharedSqlTransactions, sqlRows, sqlTransaction, type SqlTransaction } from './index.js';
 import { createTestDatabase, truncateLedger, type TestDatabase } from './testing.js';
 
 /** sqlRows: the hot statements' path straight to the client's pg pool, against PostgreSQL. */
@@ -87,6 +87,55 @@ describe('sqlRows against PostgreSQL', () => {
       ).rejects.toBe(failure);
       expect(await stages(msgId)).toEqual(['accepted']);
       expect(await new MessageLedger(database.client).claim('stage-b', 'event-2')).toBe(true);
+    });
+
+    describe('SharedSqlTransactions', () => {
+      const txid = async (tx: SqlTransaction) => String((await sqlRows<{ id: bigint }>(tx)`SELECT txid_current() AS id`)[0]!.id);
+
+      it('runs units submitted while one runs in one transaction, the first alone at once', async () => {
+        const shared = new SharedSqlTransactions(database.client, { name: 'test' });
+        const first = shared.run(['a'], async (tx) => {
+          await sqlRows(tx)`SELECT pg_sleep(0.2)`;
+          return txid(tx);
+        });
+        const others = ['b', 'c', 'd', 'e'].map((k) => shared.run([k], txid));
+        const [alone, ...together] = await Promise.all([first, ...others]);
+        expect(new Set(together).size).toBe(1);
+        expect(together[0]).not.toBe(alone);
+      });
+
+      it('keeps units that share a key apart', async () => {
+        const shared = new SharedSqlTransactions(database.client, { name: 'test' });
+        const first = shared.run(['a'], async (tx) => {
+          await sqlRows(tx)`SELECT pg_sleep(0.1)`;
+          return txid(tx);
+        });
+        const [, b, c] = await Promise.all([first, shared.run(['m1'], txid), shared.run(['m1'], txid)]);
+        expect(b).not.toBe(c);
+      });
+
+      it('runs each unit of a failed shared transaction again alone: the failure is that unit\'s own, the others commit once', async () => {
+        const shared = new SharedSqlTransactions(database.client, { name: 'test' });
+        const msgIds = await Promise.all([1, 2, 3, 4].map(() => insertMessage()));
+        const failure = new Error('this unit fails');
+        const runs = new Map<string, number>();
+        const unit = (msgId: string, fails = false) =>
+          shared.run([msgId], async (tx) => {
+            runs.set(msgId, (runs.get(msgId) ?? 0) + 1);
+            await new MessageLedger(tx).claimAndAppend('shared', msgId, { msgId, stage: 'shared', outcome: EventOutcome.SUCCEEDED });
+            if (fails) throw failure;
+            return msgId;
+          });
+        const [m0, m1, m2, m3] = msgIds as [string, string, string, string];
+        const results = await Promise.allSettled([unit(m0), unit(m1), unit(m2, true), unit(m3)]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        expect((results[2] as PromiseRejectedResult).reason).toBe(failure);
+        for (const m of [m0, m1, m3]) expect(await stages(m)).toEqual(['accepted', 'shared']);
+        expect(await stages(m2)).toEqual(['accepted']);
+        // m0 went alone at once; m1 ran in the shared transaction that m2 failed (m3 never got its
+        // turn in it), then each of the three alone.
+        expect([runs.get(m0), runs.get(m1), runs.get(m2), runs.get(m3)]).toEqual([1, 2, 2, 1]);
+      });
     });
 
     it('refuses a handle used after its transaction ended, and ORM-only ledger calls inside one', async () => {

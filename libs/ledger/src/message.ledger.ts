@@ -202,6 +202,26 @@ export class MessageLedger {
     return (await claimAndAppendAll(this.db, [call], opts.onlyIf))[0]!;
   }
 
+  /**
+   * claimAndAppend for several calls in ONE statement, results in the calls' order (null where
+   * nothing was claimed): for a caller that gathers calls itself, e.g. several deliveries in one
+   * transaction. The calls must be of distinct messages and claims (results are matched by
+   * message). Any failure fails them all; `onlyIf` is one condition for all of them.
+   */
+  async claimAndAppendEach(calls: readonly { stage: string; eventId: string; event: LedgerEventInput }[], opts: { onlyIf?: SqlFragment } = {}): Promise<(LedgerEvent | null)[]> {
+    const messages = new Set<string>();
+    for (const { stage, eventId, event } of calls) {
+      assertText(stage, 'stage');
+      assertText(eventId, 'eventId');
+      assertEventInput(event);
+      const msgId = event.msgId.toLowerCase();
+      if (messages.has(msgId)) throw new HubError(LedgerErrorCodes.InvalidInput, 'claimAndAppendEach: one call per message', { metadata: { msgId } });
+      messages.add(msgId);
+    }
+    if (calls.length === 0) return [];
+    return claimAndAppendAll(this.db, calls, opts.onlyIf);
+  }
+
   /** appendEvent's statement: the event insert and, when asked, the status move. */
   async #append(operation: string, event: LedgerEventInput): Promise<LedgerEvent> {
     const detail = event.detail ? JSON.stringify(maskEventDetail(event.detail)) : null;
