@@ -226,6 +226,25 @@ describe('receipt tracker service (real broker, fresh database)', () => {
     expect(changes(msg.msgId, 'ok')).toHaveLength(0);
   });
 
+  it('opens no expectation for a message the ledger records as an AppRec, whatever the dispatched event says', async () => {
+    const conversationId = uuid();
+    const apprecMsgId = uuid();
+    await ledger.recordAccepted({ msgId: apprecMsgId, conversationId, msgType: 'APPREC', version: 'apprec-1.1', senderHerId: SKIEN.service, receiverHerIds: [STHF.service] });
+    const mislabelled: MessageDispatched = {
+      eventId: uuid(), msgId: apprecMsgId, conversationId, occurredAt: new Date().toISOString(), msgType: 'LOG_INNLAGT',
+      senderHerId: String(SKIEN.service), receiverHerId: String(STHF.org), transport: `hub.inbox.${STHF.org}.v1`, attempt: 1,
+    };
+    await producer.publish(Topics.MessagesDispatched, mislabelled);
+    // A later event of the same conversation (same partition, handled after it) as the barrier.
+    const barrierMsgId = uuid();
+    await ledger.recordAccepted({ msgId: barrierMsgId, conversationId, msgType: 'LOG_INNLAGT', version: 'plo-1.6', senderHerId: STHF.service, receiverHerIds: [SKIEN.service] });
+    await producer.publish(Topics.MessagesDispatched, { ...mislabelled, eventId: uuid(), msgId: barrierMsgId, senderHerId: String(STHF.service), receiverHerId: String(SKIEN.org) });
+    await waitFor(() => changes(barrierMsgId, 'open').length === 1, 30000, 'the barrier opened');
+    expect(await database.client.receiptExpectation.count({ where: { msgId: apprecMsgId } })).toBe(0);
+    expect(await database.client.processedEvent.count({ where: { stage: 'receipt-tracker.dispatched', eventId: mislabelled.eventId } })).toBe(0);
+    expect(changes(apprecMsgId)).toEqual([]);
+  });
+
   it('dead-letters a dispatched event for a message the ledger does not know, with its code', async () => {
     const msgId = uuid();
     const event: MessageDispatched = {

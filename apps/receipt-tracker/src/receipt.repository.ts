@@ -90,35 +90,51 @@ export class ReceiptRepository {
   }
 
   /**
-   * Records the claim of `eventId` for `stage` and inserts the OPEN expectation unless one exists,
-   * in ONE statement (atomic, one round trip: the dispatched event's hot path). Returns the
-   * expectation as it stands (the one inserted, or the one found: opened by an earlier delivery,
-   * or created closed by an AppRec that overtook the dispatched event) and whether this call
-   * created it.
+   * A dispatched event's whole work, in ONE statement (atomic, one round trip: its hot path; the
+   * message's read before it was one more): reads the message from the ledger, and unless it is
+   * unknown or an AppRec (which get no expectation), records the claim of `eventId` for `stage` and
+   * inserts the OPEN expectation unless one exists, its deadlines counted from the message's GenDate
+   * (`deadlines`: the policy's offsets). Returns the expectation as it stands (the one inserted, or
+   * the one found: opened by an earlier delivery, or created closed by an AppRec that overtook the
+   * dispatched event) and whether this call created it.
    */
   async claimAndOpen(
     db: StatementDb,
     claim: { stage: string; eventId: string },
-    row: Omit<ExpectationRow, 'errors' | 'warnedAt' | 'overdueMarkedAt' | 'closedAt' | 'apprecId' | 'status'>,
-  ): Promise<{ row: ExpectationRow; created: boolean }> {
-    const rows = await sqlRows<Parameters<typeof toRow>[0] & { created: boolean }>(db)`
-      WITH claimed AS (${claimStatement(claim.stage, claim.eventId)}), opened AS (
+    open: { msgId: string; receiverHerId: number; openedAt: Date; appRecType: string; deadlines: { warnAfterMs: number; overdueAfterMs: number } },
+  ): Promise<{ kind: 'unknown-message' } | { kind: 'apprec' } | { kind: 'open'; row: ExpectationRow; created: boolean }> {
+    if (!isUuid(open.msgId)) return { kind: 'unknown-message' };
+    const rows = await sqlRows<Partial<Parameters<typeof toRow>[0]> & { messageType: string; created: boolean | null }>(db)`
+      WITH m AS (
+        SELECT msg_id, conversation_id, sender_her_id, msg_type, COALESCE(gen_date, created_at) AS gen_date
+        FROM message WHERE msg_id = ${open.msgId}::uuid
+      ), claimed AS (
+        INSERT INTO processed_event (stage, event_id)
+        SELECT ${claim.stage}, ${claim.eventId} FROM m WHERE m.msg_type <> ${open.appRecType}
+        ON CONFLICT DO NOTHING RETURNING 1
+      ), opened AS (
         INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at, warn_due_at, overdue_at)
-        VALUES (${row.msgId}::uuid, ${row.receiverHerId}, ${row.conversationId}, ${row.senderHerId}, ${row.msgType}, ${row.genDate}::timestamptz,
-                'OPEN', ${row.openedAt}::timestamptz, ${row.warnDueAt}::timestamptz, ${row.overdueAt}::timestamptz)
+        SELECT m.msg_id, ${open.receiverHerId}, m.conversation_id, m.sender_her_id, m.msg_type, m.gen_date, 'OPEN', ${open.openedAt}::timestamptz,
+               m.gen_date + ${open.deadlines.warnAfterMs}::bigint * interval '1 millisecond',
+               m.gen_date + ${open.deadlines.overdueAfterMs}::bigint * interval '1 millisecond'
+        FROM m WHERE m.msg_type <> ${open.appRecType}
         ON CONFLICT DO NOTHING
         RETURNING ${EXPECTATION_COLUMNS}, true AS created
+      ), found AS (
+        SELECT * FROM opened
+        UNION ALL
+        SELECT ${EXPECTATION_COLUMNS}, false AS created FROM receipt_expectation
+        WHERE msg_id = ${open.msgId}::uuid AND receiver_her_id = ${open.receiverHerId} AND NOT EXISTS (SELECT 1 FROM opened)
       )
-      SELECT * FROM opened
-      UNION ALL
-      SELECT ${EXPECTATION_COLUMNS}, false AS created FROM receipt_expectation
-      WHERE msg_id = ${row.msgId}::uuid AND receiver_her_id = ${row.receiverHerId} AND NOT EXISTS (SELECT 1 FROM opened)`;
-    const found = rows[0];
-    // Empty only when a concurrent writer's row (the AppRec creating it closed) committed after this
+      SELECT m.msg_type AS "messageType", found.* FROM m LEFT JOIN found ON true`;
+    const [r] = rows;
+    if (!r) return { kind: 'unknown-message' };
+    if (r.messageType === open.appRecType) return { kind: 'apprec' };
+    // No row only when a concurrent writer's row (the AppRec creating it closed) committed after this
     // statement's snapshot, or the row was deleted since: the event comes again and finds it.
-    if (!found) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId: row.msgId } });
-    const { created, ...expectation } = found;
-    return { row: toRow(expectation), created };
+    if (r.created === null) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId: open.msgId } });
+    const { created, messageType: _type, ...expectation } = r;
+    return { kind: 'open', row: toRow(expectation as Parameters<typeof toRow>[0]), created };
   }
 
   /** Creates an expectation that is closed at once (its AppRec came before the dispatched event). */

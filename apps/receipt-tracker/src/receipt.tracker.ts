@@ -66,29 +66,21 @@ export class ReceiptTracker {
     const receiverHerId = await this.organisationOf(Number(e.receiverHerId));
     const now = this.clock.now();
 
-    // The message's facts never change once recorded, so they are read before (not inside) the
-    // write; the claim and the expectation are then ONE statement, no interactive transaction
-    // (six round trips became two: docs/benchmarks.md).
+    // The message's read, the claim and the expectation are ONE statement, no interactive
+    // transaction (once six round trips, then two with the read before it: docs/benchmarks.md).
     let opened: Awaited<ReturnType<ReceiptRepository['claimAndOpen']>>;
     try {
-      const message = await this.repo.originalMessage(this.db, e.msgId);
-      if (!message) {
-        throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
-      }
-      if (message.msgType === APPREC_MSG_TYPE) return;
       opened = await this.repo.claimAndOpen(this.db, { stage: ReceiptStages.Dispatched, eventId: e.eventId }, {
-        msgId: message.msgId,
-        receiverHerId,
-        conversationId: message.conversationId,
-        senderHerId: message.senderHerId,
-        msgType: message.msgType,
-        genDate: message.genDate,
-        openedAt: now,
-        ...this.policy.deadlinesFor(message.genDate),
+        msgId: e.msgId, receiverHerId, openedAt: now, appRecType: APPREC_MSG_TYPE,
+        deadlines: { warnAfterMs: Math.round(this.policy.warnAfterMs), overdueAfterMs: Math.round(this.policy.overdueAfterMs) },
       });
     } catch (err) {
       throw classifyDatabaseFailure(err, 'open'); // a HubError passes through as it is
     }
+    if (opened.kind === 'unknown-message') {
+      throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
+    }
+    if (opened.kind === 'apprec') return;
     const { row, created } = opened;
     if (created) this.log.info('expectation opened', { ...ids, receiverHerId });
     // Published on every delivery while still open: a redelivery after a crash re-publishes the same id.
