@@ -5,7 +5,7 @@ import { AccessLog, AuthErrorCodes, canRead, httpErrorOf } from '@hub/api-auth';
 import type { DocumentVault } from '@hub/documents';
 import { HubError, containsPersonId } from '@hub/errors';
 import { HUB_PRINCIPALS, type AdapterPrincipal, type HubProducer, type OutgoingRecord } from '@hub/kafka';
-import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, sqlRows, type LedgerClient, type LedgerJsonObject, type PatientKeyHasher } from '@hub/ledger';
+import { ACCEPTED_STAGE, EventOutcome, LedgerErrorCodes, MessageLedger, MessageStatus, type LedgerClient, type LedgerJsonObject, type PatientKeyHasher } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import { herIdsOf, type PartyRecord, type PartyRegistry, type Principal } from '@hub/registry';
 import { buildEventMessage, readEpjEvent, type BuiltEventMessage } from './event-message.builder.js';
@@ -75,6 +75,8 @@ export interface Prepared {
   forsendelsesstatus?: string;
   personId?: string;
   originalMsgId?: string;
+  /** An AppRec's original (a UUID): the ledger records it in that message's conversation when it holds it, else in `conversationId`. */
+  joinsConversationOf?: string;
   kind: 'MsgHead' | 'AppRec';
   xml: string;
   /** The document's bytes as received (XML submissions), stored encrypted instead of `xml`. */
@@ -157,7 +159,7 @@ export class MessageIntake {
       const caller = this.requireSender(principal, doc.senderHerIds, doc.msgId);
       const xml = Buffer.from(body).toString('utf8');
       const contentHash = sha256(body);
-      const prepared: Prepared = { ...(await this.prepareDocument(doc, xml, contentHash)), received: body };
+      const prepared: Prepared = { ...this.prepareDocument(doc, xml, contentHash), received: body };
       return this.accept(caller, idempotencyKey, contentHash, source, async (existingMsgId) => {
         if (existingMsgId !== undefined && existingMsgId !== prepared.msgId) {
           // Same key, same bytes, but the first request recorded another MsgId: cannot happen
@@ -321,18 +323,19 @@ export class MessageIntake {
     return { role: 'PARTY', credentialId: 'kafka', partyHerId: party.herId, herIds: new Set(herIdsOf(party)) };
   }
 
-  private async prepareDocument(doc: SubmittedDocument, xml: string, contentHash: string): Promise<Prepared> {
+  private prepareDocument(doc: SubmittedDocument, xml: string, contentHash: string): Prepared {
     let conversationId = doc.conversationRef?.refToConversation || doc.msgId;
+    let joinsConversationOf: string | undefined;
     if (doc.kind === 'AppRec' && doc.originalMsgId) {
-      // An AppRec travels in the conversation of the message it answers.
-      // Every AppRec passes here: one raw statement, no ORM query compilation (docs/benchmarks.md).
-      const [original] = isUuid(doc.originalMsgId)
-        ? await this.query('findOriginal', () => sqlRows<{ conversationId: string }>(this.opts.db)`SELECT conversation_id AS "conversationId" FROM message WHERE msg_id = ${doc.originalMsgId}::uuid`)
-        : [];
-      conversationId = original?.conversationId ?? doc.originalMsgId;
+      // An AppRec travels in the conversation of the message it answers: the ledger reads it in the
+      // statement that records the AppRec (every AppRec passes here; it was a round trip of its own).
+      // Without the original in the ledger, the original's MsgId stands for the conversation.
+      conversationId = doc.originalMsgId;
+      if (isUuid(doc.originalMsgId)) joinsConversationOf = doc.originalMsgId.toLowerCase();
     }
     const refToParent = doc.kind === 'AppRec' ? doc.originalMsgId : doc.conversationRef?.refToParent;
     return {
+      ...(joinsConversationOf ? { joinsConversationOf } : {}),
       kind: doc.kind,
       msgId: doc.msgId,
       conversationId: conversationId.slice(0, 64),
@@ -427,8 +430,11 @@ export class MessageIntake {
     if (key !== undefined && (key.length === 0 || key.length > 200)) {
       throw intakeError(IntakeErrorCodes.InvalidEvent, 'Idempotency-Key must be 1-200 characters', { details: { field: 'Idempotency-Key' } });
     }
-    const doc = await prepare();
-    if ((await this.record(doc, caller, key, requestHash, source)) === 'recorded') {
+    const prepared = await prepare();
+    const recorded = await this.record(prepared, caller, key, requestHash, source);
+    if (recorded !== 'taken') {
+      // The conversation the ledger recorded it in (an AppRec's original's, read in that statement).
+      const doc = { ...prepared, conversationId: recorded.conversationId };
       this.log.info('accepted', { msgId: doc.msgId, conversationId: doc.conversationId, msgType: doc.msgType, senderHerId: doc.senderHerId, source });
       await this.publish(doc, source, this.now());
       return { msgId: doc.msgId, conversationId: doc.conversationId, status: 'ACCEPTED', replayed: false };
@@ -446,10 +452,10 @@ export class MessageIntake {
         return this.replay(await prepare(row.msgId), source);
       }
     }
-    const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: doc.msgId } }));
-    if (existing) return this.replayOrRefuse(existing, doc, source);
+    const existing = await this.query('findMessage', () => this.opts.db.message.findUnique({ where: { msgId: prepared.msgId } }));
+    if (existing) return this.replayOrRefuse(existing, prepared, source);
     // Neither is there (only if rows were deleted in between): the caller may try again.
-    throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger reported the message as recorded but holds neither its MsgId nor its key; try again', { retriable: true, details: { msgId: doc.msgId } });
+    throw intakeError(IntakeErrorCodes.Unavailable, 'the ledger reported the message as recorded but holds neither its MsgId nor its key; try again', { retriable: true, details: { msgId: prepared.msgId } });
   }
 
   private async replayOrRefuse(
@@ -500,13 +506,14 @@ export class MessageIntake {
   }
 
   /**
-   * Ledger row + `accepted` event + encrypted document + idempotency key, in one statement:
-   * `recorded`, or `taken` when the MsgId or the key is already recorded (nothing written).
+   * Ledger row + `accepted` event + encrypted document + idempotency key, in one statement: the
+   * conversation it was recorded in (an AppRec's original's when the ledger holds it), or `taken`
+   * when the MsgId or the key is already recorded (nothing written).
    */
-  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string, source: IntakeSource): Promise<'recorded' | 'taken'> {
+  private async record(doc: Prepared, caller: PartyPrincipal, key: string | undefined, requestHash: string, source: IntakeSource): Promise<{ conversationId: string } | 'taken'> {
     const patientKey = doc.personId ? this.opts.patientKeys.keyOf(doc.personId) : null;
     try {
-      const recorded = await this.ledger.recordAccepted({
+      const conversationId = await this.ledger.recordAcceptedJoining({
         msgId: doc.msgId,
         conversationId: doc.conversationId,
         msgType: doc.msgType,
@@ -523,8 +530,9 @@ export class MessageIntake {
         // The document, encrypted, in the same statement: recorded ⇔ printable for manual fallback ⇔ re-publishable.
         document: this.opts.documents ? this.opts.documents.seal(doc.msgId, doc.received ?? doc.xml) : null,
         idempotency: key !== undefined ? { senderHerId: caller.partyHerId, key, requestHash } : null,
+        joinsConversationOf: doc.joinsConversationOf ?? null,
       });
-      return recorded ? 'recorded' : 'taken';
+      return conversationId === null ? 'taken' : { conversationId };
     } catch (err) {
       if (err instanceof HubError && err.code === LedgerErrorCodes.IdempotencyKeyTaken) return 'taken';
       if (err instanceof HubError && !err.retriable) throw err;

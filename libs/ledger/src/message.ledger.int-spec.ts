@@ -62,6 +62,19 @@ describe('MessageLedger against PostgreSQL', () => {
     ]);
   });
 
+  it('records a message in the conversation of the message it joins when the ledger holds it, else in its own (recordAcceptedJoining)', async () => {
+    const original = acceptedMessage();
+    await ledger.recordAccepted(original);
+    const answer = acceptedMessage({ conversationId: original.msgId, joinsConversationOf: original.msgId.toUpperCase() });
+    await expect(ledger.recordAcceptedJoining(answer)).resolves.toBe(original.conversationId);
+    expect((await ledger.trace(answer.msgId))!.message.conversationId).toBe(original.conversationId);
+
+    const stray = acceptedMessage({ conversationId: 'fallback-conversation', joinsConversationOf: randomUUID() });
+    await expect(ledger.recordAcceptedJoining(stray)).resolves.toBe('fallback-conversation');
+    await expect(ledger.recordAcceptedJoining(stray)).resolves.toBeNull();
+    await expect(ledger.recordAcceptedJoining(acceptedMessage({ joinsConversationOf: 'not-a-uuid' }))).rejects.toMatchObject({ code: LedgerErrorCodes.InvalidInput });
+  });
+
   it('stores the patient key and never the fødselsnummer', async () => {
     const message = acceptedMessage({ detail: { note: 'pasient 01019012345' } });
     await ledger.recordAccepted(message);

@@ -39,6 +39,12 @@ export interface AcceptedMessage {
    * whole record fail with LEDGER.IDEMPOTENCY_KEY_TAKEN and nothing is written.
    */
   idempotency?: { senderHerId: number; key: string; requestHash: string } | null;
+  /**
+   * The MsgId of a message whose conversation this one joins when the ledger holds it (an AppRec
+   * travels in the conversation of the message it answers), read in the same statement;
+   * `conversationId` when the ledger does not hold it. recordAcceptedJoining returns which.
+   */
+  joinsConversationOf?: string | null;
 }
 
 /** A document sealed for `message_document` (AES-256-GCM under a named document key). */
@@ -112,7 +118,17 @@ export class MessageLedger {
    *   or a redelivery), in which case nothing is written.
    */
   async recordAccepted(message: AcceptedMessage): Promise<boolean> {
+    return (await this.recordAcceptedJoining(message)) !== null;
+  }
+
+  /**
+   * recordAccepted, returning the conversation the message was recorded in (its
+   * `joinsConversationOf` message's, or `conversationId`), or null when the msgId is already in
+   * the ledger (nothing written).
+   */
+  async recordAcceptedJoining(message: AcceptedMessage): Promise<string | null> {
     assertMsgId(message.msgId);
+    if (message.joinsConversationOf != null) assertMsgId(message.joinsConversationOf);
     assertText(message.conversationId, 'conversationId');
     assertText(message.msgType, 'msgType');
     assertText(message.version, 'version');
@@ -133,16 +149,19 @@ export class MessageLedger {
     const doc = message.document ?? null;
     const idem = message.idempotency ?? null;
     try {
-      const rows = await sqlRows<{ msg_id: string }>(this.db)`
+      // The joined conversation is read here, not one round trip before (every AppRec joins one).
+      const rows = await sqlRows<{ msg_id: string; conversation_id: string }>(this.db)`
         WITH inserted AS (
           INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, patient_key, status,
                                gen_date, forsendelsesstatus, ref_to_parent, content_hash, updated_at)
-          VALUES (${message.msgId}::uuid, ${message.conversationId}, ${message.msgType}, ${message.version}, ${message.senderHerId},
+          VALUES (${message.msgId}::uuid,
+                  COALESCE((SELECT j.conversation_id FROM message j WHERE j.msg_id = ${message.joinsConversationOf ?? null}::uuid), ${message.conversationId}),
+                  ${message.msgType}, ${message.version}, ${message.senderHerId},
                   ${[...message.receiverHerIds]}::int[], ${message.patientKey ?? null}, ${MessageStatus.ACCEPTED}::message_status,
                   ${message.genDate ?? null}::timestamptz, ${message.forsendelsesstatus ?? null}, ${message.refToParent ?? null}::uuid,
                   ${message.contentHash ?? null}, now())
           ON CONFLICT DO NOTHING
-          RETURNING msg_id
+          RETURNING msg_id, conversation_id
         ), document AS (
           INSERT INTO message_document (msg_id, key_id, iv, auth_tag, ciphertext)
           SELECT msg_id, ${doc?.keyId ?? null}, ${doc ? Buffer.from(doc.iv) : null}::bytea, ${doc ? Buffer.from(doc.authTag) : null}::bytea,
@@ -156,8 +175,8 @@ export class MessageLedger {
         )
         INSERT INTO message_event (msg_id, stage, outcome, detail)
         SELECT msg_id, ${ACCEPTED_STAGE}, ${EventOutcome.SUCCEEDED}::event_outcome, ${detail}::jsonb FROM inserted
-        RETURNING msg_id::text AS msg_id`;
-      return rows.length === 1;
+        RETURNING msg_id::text AS msg_id, (SELECT conversation_id FROM inserted) AS conversation_id`;
+      return rows[0]?.conversation_id ?? null;
     } catch (error) {
       if (idem && isUniqueViolation(error, 'idempotency_key')) {
         throw new HubError(LedgerErrorCodes.IdempotencyKeyTaken, 'this Idempotency-Key is already recorded for the sender', {
