@@ -34,8 +34,9 @@ export interface SharedSqlTransactionsOptions {
  * runs again alone, in its own transaction, so one unit's failure is its own, with its own error.
  *
  * So a unit may run twice: its work must do nothing but statements in `tx` (publish after the
- * commit, from what it returns). Units of one batch see each other's writes; units that must not
- * share a transaction (the same message, the same claim) share a key.
+ * commit, from what it returns; a log line written inside the work is written again when it runs
+ * again). Units of one batch see each other's writes; units that must not share a transaction
+ * (the same message, the same claim) share a key.
  */
 export class SharedSqlTransactions {
   private readonly log = getLogger(SharedSqlTransactions.name);
