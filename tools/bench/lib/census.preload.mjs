@@ -6,7 +6,7 @@
 // trip shows as one fewer statement per closed message whatever else the machine does.
 // SIGWINCH as in profiler.preload.mjs (Nest's shutdown hooks do not listen to it).
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = process.env.BENCH_CENSUS_DIR;
@@ -42,6 +42,9 @@ if (dir) {
     }
     counting = false;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${process.pid}.census.json`), JSON.stringify(counts));
+    // Written aside and renamed: the benchmark reads the file as soon as it exists.
+    const file = path.join(dir, `${process.pid}.census.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(counts));
+    renameSync(`${file}.tmp`, file);
   });
 }
