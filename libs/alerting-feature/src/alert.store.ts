@@ -1,5 +1,5 @@
 import { HubError, HubErrorCodes } from '@hub/errors';
-import { sqlRows, type LedgerClient } from '@hub/ledger';
+import { coalescedReads, sqlRows, type LedgerClient } from '@hub/ledger';
 import type { AlertDraft } from '@hub/alerting';
 
 /** An alert row as the service uses it. */
@@ -57,7 +57,20 @@ function unavailable(err: unknown): never {
  * time; a crashed sender's lease runs out and another replica retries).
  */
 export class AlertStore {
-  constructor(private readonly db: LedgerClient) {}
+  /** Whether any of these keys has an open alert; the checks of events handled together go as one statement. */
+  private readonly anyOpen: (keys: readonly string[]) => Promise<boolean>;
+
+  constructor(private readonly db: LedgerClient) {
+    this.anyOpen = coalescedReads({
+      name: 'open-alert',
+      many: async (keyLists: readonly (readonly string[])[]) => {
+        const rows = await sqlRows<{ key: string }>(this.db)`
+          SELECT DISTINCT dedupe_key AS key FROM alert WHERE dedupe_key = ANY(${[...new Set(keyLists.flat())]}::text[]) AND resolved_at IS NULL`;
+        const open = new Set(rows.map((r) => r.key));
+        return keyLists.map((keys) => keys.some((k) => open.has(k)));
+      },
+    });
+  }
 
   /** Insert-or-ignore on the dedupe key. `created` is true only for the caller that inserted it. */
   async open(draft: AlertDraft): Promise<{ created: boolean; alert: AlertRow }> {
@@ -170,12 +183,9 @@ export class AlertStore {
     if (!match.keys && !match.prefix) return [];
     try {
       // Every positive AppRec asks to resolve its message's receipt alerts, and almost never is
-      // there one: one read answers that, without a transaction (three round trips and an ORM query).
-      if (match.keys && !match.prefix) {
-        const [open] = await sqlRows<{ any: boolean }>(this.db)`
-          SELECT EXISTS (SELECT 1 FROM alert WHERE dedupe_key = ANY(${match.keys}::text[]) AND resolved_at IS NULL) AS any`;
-        if (!open?.any) return [];
-      }
+      // there one: one read answers that, without a transaction (three round trips and an ORM query),
+      // shared with the checks of the AppRecs handled at the same time.
+      if (match.keys && !match.prefix && !(await this.anyOpen(match.keys))) return [];
       return await this.db.$transaction(async (tx) => {
         const rows = await tx.alert.findMany({ where, select: { id: true, delivery: true } });
         for (const r of rows) {

@@ -11,6 +11,8 @@ export { MessageStatus, EventOutcome, PartyKind, PartyStatus, CredentialRole } f
 export { ledgerReadiness } from './ledger.readiness.js';
 export { StatementCoalescer } from './statement.coalescer.js';
 export { SharedSqlTransactions } from './shared.transactions.js';
+export { coalescedReads } from './coalesced.reads.js';
+export type { CoalescedReadStatement } from './coalesced.reads.js';
 export type { SharedSqlTransactionsOptions } from './shared.transactions.js';
 export type { CoalescedStatement } from './statement.coalescer.js';
 export { DeadLetterReplayLedger } from './dead-letter-replay.ledger.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@hub/ledger/testing';
+import { metricsRegistry } from '@hub/observability';
 import { PartyRegistry, hashToken } from './party.registry.js';
 import { readRegistrySeed, seedRegistry } from './registry.seeder.js';
 
@@ -58,5 +59,24 @@ describe('PartyRegistry against the real database', () => {
     const token = await registry.issueCredential('PARTY', 9100100, 'Gerica Skien');
     await database.client.partyCredential.update({ where: { tokenHash: hashToken(token) }, data: { revokedAt: new Date() } });
     expect(await registry.authenticate(token)).toBeNull();
+  });
+
+  it('reads the credentials of calls that arrive together in one statement, each call getting its own answer', async () => {
+    const valid = await registry.issueCredential('PARTY', 9100200, 'Profil Porsgrunn');
+    const operator = await registry.issueCredential('OPERATOR', null, 'ops 2');
+    const revoked = await registry.issueCredential('PARTY', 9100100, 'Gerica Skien, old');
+    await database.client.partyCredential.update({ where: { tokenHash: hashToken(revoked) }, data: { revokedAt: new Date() } });
+    const batches = async () => (await metricsRegistry.getSingleMetric('hub_ledger_coalesced_reads_total')!.get()).values
+      .filter((v) => v.labels.name === 'credential' && v.labels.statement === 'batch').reduce((n, v) => n + v.value, 0);
+    const before = await batches();
+
+    // The first goes alone at once; the rest arrive while it runs and share the next statement.
+    const answers = await Promise.all([valid, revoked, 'shub_unknown', operator, valid, revoked].map((t) => registry.authenticate(t)));
+
+    expect(answers.map((a) => (a === null ? null : a.role === 'PARTY' ? a.partyHerId : a.role))).toEqual([9100200, null, null, 'OPERATOR', 9100200, null]);
+    expect((await batches()) - before).toBe(5);
+    // Revoked between two calls: the later call, read after the revocation, is refused.
+    await database.client.partyCredential.update({ where: { tokenHash: hashToken(valid) }, data: { revokedAt: new Date() } });
+    expect(await registry.authenticate(valid)).toBeNull();
   });
 });

@@ -13,13 +13,19 @@ const dir = process.env.BENCH_CENSUS_DIR;
 if (dir) {
   // The services' own copies: the CommonJS cache is shared with their imports of these packages.
   const require = createRequire(path.join(process.cwd(), 'package.json'));
-  const counts = { statements: 0, kafka: {} };
+  const counts = { statements: 0, kafka: {}, byStatement: {} };
   let counting = false;
 
   const pg = require('pg');
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function countedQuery(...args) {
-    if (counting) counts.statements++;
+    if (counting) {
+      counts.statements++;
+      // Which statements: the text's start, whitespace collapsed (values are parameters, never in it).
+      const text = typeof args[0] === 'string' ? args[0] : args[0]?.text ?? args[0]?.name ?? '?';
+      const key = String(text).replace(/\s+/g, ' ').trim().slice(0, 120);
+      counts.byStatement[key] = (counts.byStatement[key] ?? 0) + 1;
+    }
     return query.apply(this, args);
   };
 
@@ -37,6 +43,7 @@ if (dir) {
     if (!counting) {
       counts.statements = 0;
       counts.kafka = {};
+      counts.byStatement = {};
       counting = true;
       return;
     }

@@ -92,6 +92,20 @@ describe('InboxProcessor', () => {
     expect(submitter.sent).toHaveLength(2);
   });
 
+  it('asks whether its AppRec went out before only when the message was filed before', async () => {
+    const { sentOnce, processor } = setup();
+    const asked: string[] = [];
+    const wasSent = sentOnce.wasSent.bind(sentOnce);
+    sentOnce.wasSent = async (stage, id) => (asked.push(stage), wasSent(stage, id));
+    const xml = logInnlagt();
+    await processor.process(skien, delivery(xml, 'e1'));
+    // Filed now for the first time: its AppRec cannot have gone out (only the answer's check remains).
+    expect(asked.filter((s) => s === 'gerica.apprec-sent')).toEqual([]);
+    const again = await processor.process(skien, delivery(xml, 'e1'));
+    expect(asked.filter((s) => s === 'gerica.apprec-sent')).toEqual(['gerica.apprec-sent']);
+    expect(again.apprecs[0]).toMatchObject({ sentNow: false });
+  });
+
   it('re-sends the same AppRec (same id, same Idempotency-Key) when intake failed the first time', async () => {
     const { submitter, processor } = setup();
     const xml = logInnlagt();

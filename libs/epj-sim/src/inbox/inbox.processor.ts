@@ -216,8 +216,14 @@ export class InboxProcessor {
       });
     }
 
+    // Filed now for the first time: no earlier delivery got as far as acknowledging this message
+    // (the AppRec goes after the filing), so the sent-once check is skipped, one statement per
+    // message. (An earlier delivery held for linking, or answered negatively, did send one: its
+    // repeat reaches intake with the same Idempotency-Key and MsgId, and intake answers it with
+    // the first result; nothing goes out twice.)
+    const firstFiling = filing?.filed === true;
     const apprecs: AppRecSent[] = [];
-    for (const d of decisions) apprecs.push(await this.sendAppRec(party, d, ids));
+    for (const d of decisions) apprecs.push(await this.sendAppRec(party, d, ids, { maybeSentBefore: !firstFiling }));
 
     if (positive && filing) {
       await this.opts.hooks?.afterFiled?.({ party, message, delivery, firstFiling: filing.filed });
@@ -362,10 +368,15 @@ export class InboxProcessor {
     });
   }
 
-  private async sendAppRec(party: AddressableParty, d: { receiverHerId: string; status: '1' | '2'; errors: readonly string[]; appRec: AppRec; xml: string }, ids: Record<string, unknown>): Promise<AppRecSent> {
+  private async sendAppRec(
+    party: AddressableParty,
+    d: { receiverHerId: string; status: '1' | '2'; errors: readonly string[]; appRec: AppRec; xml: string },
+    ids: Record<string, unknown>,
+    opts: { maybeSentBefore: boolean } = { maybeSentBefore: true },
+  ): Promise<AppRecSent> {
     const stage = `${this.opts.system}.apprec-sent`;
     const id = d.appRec.id;
-    if (await this.opts.sentOnce.wasSent(stage, id)) {
+    if (opts.maybeSentBefore && (await this.opts.sentOnce.wasSent(stage, id))) {
       return { id, receiverHerId: d.receiverHerId, status: d.status, errors: d.errors, sentNow: false };
     }
     const receipt = await this.opts.submitter.submitXml(party.herId, d.xml, id);
