@@ -315,4 +315,39 @@ describe('MessageLedger against PostgreSQL', () => {
     expect(await database.client.messageDocument.count({ where: { msgId: message.msgId } })).toBe(0);
     expect(await database.client.idempotencyKey.count({ where: { key: 'stay-3' } })).toBe(0);
   });
+
+  it('records the messages of concurrent calls in one statement, each with its own result, and each alone when one key is taken', async () => {
+    const records = async (statement: string) =>
+      (await metricsRegistry.getSingleMetric('hub_ledger_accepted_records_total')!.get()).values.find((v) => v.labels.statement === statement)?.value ?? 0;
+    const recorded = acceptedMessage();
+    await ledger.recordAccepted(recorded);
+    const [batchBefore, failedBefore] = [await records('batch'), await records('batch-failed')];
+
+    const first = acceptedMessage();
+    const withAll = acceptedMessage({ document: sealed, idempotency: { senderHerId: 8142987, key: 'burst-1', requestHash: 'd'.repeat(64) }, genDate: new Date('2026-12-01T10:00:00Z'), refToParent: recorded.msgId });
+    const answer = acceptedMessage({ joinsConversationOf: recorded.msgId.toUpperCase() });
+    const again = { ...recorded, msgType: 'OTHER' };
+    const plain = acceptedMessage({ receiverHerIds: [8094866] });
+    // The first goes alone at once; of the four that arrive while it runs, three share one statement
+    // and the resend of `recorded` goes after them: `answer` joins its conversation (they never share).
+    const results = await Promise.all([first, withAll, answer, again, plain].map((m) => ledger.recordAcceptedJoining(m)));
+
+    expect(results).toEqual([first.conversationId, withAll.conversationId, recorded.conversationId, null, plain.conversationId]);
+    expect((await records('batch')) - batchBefore).toBe(3);
+    expect((await ledger.trace(withAll.msgId))?.message).toMatchObject({ genDate: new Date('2026-12-01T10:00:00Z'), refToParent: recorded.msgId, receiverHerIds: [8094866, 8094867] });
+    expect((await ledger.trace(plain.msgId))?.message.receiverHerIds).toEqual([8094866]);
+    expect([...(await database.client.messageDocument.findUnique({ where: { msgId: withAll.msgId } }))!.iv]).toEqual([...sealed.iv]);
+    expect(await database.client.idempotencyKey.count({ where: { key: 'burst-1', msgId: withAll.msgId } })).toBe(1);
+    expect((await ledger.trace(recorded.msgId))?.message.msgType).toBe('DIALOG_FORESPORSEL');
+    for (const m of [first, withAll, answer, plain]) expect((await ledger.trace(m.msgId))?.events.map((e) => e.stage)).toEqual(['accepted']);
+
+    // A key already taken fails a shared statement: each of its messages is then recorded alone.
+    const lead = acceptedMessage();
+    const taken = acceptedMessage({ idempotency: { senderHerId: 8142987, key: 'burst-1', requestHash: 'e'.repeat(64) } });
+    const innocent = [acceptedMessage(), acceptedMessage()];
+    const outcomes = await Promise.allSettled([lead, taken, ...innocent].map((m) => ledger.recordAccepted(m)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as { code: string }).code))).toEqual([true, LedgerErrorCodes.IdempotencyKeyTaken, true, true]);
+    expect((await records('batch-failed')) - failedBefore).toBe(3);
+    expect(await ledger.trace(taken.msgId)).toBeNull();
+  });
 });

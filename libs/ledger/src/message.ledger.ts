@@ -141,52 +141,10 @@ export class MessageLedger {
     message.receiverHerIds.forEach((herId) => assertHerId(herId, 'receiverHerIds'));
     if (message.patientKey != null) assertPatientKey(message.patientKey);
 
-    // One statement (message, its `accepted` event, document, idempotency key): atomic on its own,
-    // one round trip, no interactive transaction (intake's hot path). ON CONFLICT DO NOTHING on the
-    // message: a concurrent duplicate waits for the first and then inserts nothing. The key has no
-    // ON CONFLICT: a key already taken fails the whole statement (unique violation).
-    const detail = message.detail ? JSON.stringify(maskEventDetail(message.detail)) : null;
-    const doc = message.document ?? null;
-    const idem = message.idempotency ?? null;
-    try {
-      // The joined conversation is read here, not one round trip before (every AppRec joins one).
-      const rows = await sqlRows<{ msg_id: string; conversation_id: string }>(this.db)`
-        WITH inserted AS (
-          INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, patient_key, status,
-                               gen_date, forsendelsesstatus, ref_to_parent, content_hash, updated_at)
-          VALUES (${message.msgId}::uuid,
-                  COALESCE((SELECT j.conversation_id FROM message j WHERE j.msg_id = ${message.joinsConversationOf ?? null}::uuid), ${message.conversationId}),
-                  ${message.msgType}, ${message.version}, ${message.senderHerId},
-                  ${[...message.receiverHerIds]}::int[], ${message.patientKey ?? null}, ${MessageStatus.ACCEPTED}::message_status,
-                  ${message.genDate ?? null}::timestamptz, ${message.forsendelsesstatus ?? null}, ${message.refToParent ?? null}::uuid,
-                  ${message.contentHash ?? null}, now())
-          ON CONFLICT DO NOTHING
-          RETURNING msg_id, conversation_id
-        ), document AS (
-          INSERT INTO message_document (msg_id, key_id, iv, auth_tag, ciphertext)
-          SELECT msg_id, ${doc?.keyId ?? null}, ${doc ? Buffer.from(doc.iv) : null}::bytea, ${doc ? Buffer.from(doc.authTag) : null}::bytea,
-                 ${doc ? Buffer.from(doc.ciphertext) : null}::bytea
-          FROM inserted WHERE ${doc !== null}
-          ON CONFLICT DO NOTHING
-        ), idempotency AS (
-          INSERT INTO idempotency_key (sender_her_id, key, request_hash, msg_id)
-          SELECT ${idem?.senderHerId ?? null}::int, ${idem?.key ?? null}, ${idem?.requestHash ?? null}, msg_id
-          FROM inserted WHERE ${idem !== null}
-        )
-        INSERT INTO message_event (msg_id, stage, outcome, detail)
-        SELECT msg_id, ${ACCEPTED_STAGE}, ${EventOutcome.SUCCEEDED}::event_outcome, ${detail}::jsonb FROM inserted
-        RETURNING msg_id::text AS msg_id, (SELECT conversation_id FROM inserted) AS conversation_id`;
-      return rows[0]?.conversation_id ?? null;
-    } catch (error) {
-      if (idem && isUniqueViolation(error, 'idempotency_key')) {
-        throw new HubError(LedgerErrorCodes.IdempotencyKeyTaken, 'this Idempotency-Key is already recorded for the sender', {
-          cause: error,
-          retriable: false,
-          metadata: { operation: 'recordAccepted' },
-        });
-      }
-      throw classifyLedgerFailure(error, 'recordAccepted');
-    }
+    // Outside a transaction, the messages intake records at the same moment (many requests in
+    // hand) go to the database together: one statement for all of them (acceptedRecordsOf).
+    if (isClient(this.db)) return acceptedRecordsOf(this.db).submit(message);
+    return (await recordAcceptedAll(this.db, [message]))[0]!;
   }
 
   /**
@@ -364,6 +322,108 @@ function claimAppendsOf(db: LedgerClient): StatementCoalescer<ClaimAppend, Ledge
     claimAppends.set(db, coalescer);
   }
   return coalescer;
+}
+
+const acceptedRecords = new WeakMap<LedgerClient, StatementCoalescer<AcceptedMessage, string | null>>();
+
+function acceptedRecordsOf(db: LedgerClient): StatementCoalescer<AcceptedMessage, string | null> {
+  let coalescer = acceptedRecords.get(db);
+  if (!coalescer) {
+    coalescer = new StatementCoalescer<AcceptedMessage, string | null>({
+      one: async (m) => (await recordAcceptedAll(db, [m]))[0]!,
+      many: (ms) => recordAcceptedAll(db, ms),
+      // Results are matched by message. A message never shares a statement with the one whose
+      // conversation it joins (the statement would not see that row yet), nor two with one key.
+      keys: (m) => [
+        `m:${m.msgId.toLowerCase()}`,
+        ...(m.joinsConversationOf ? [`m:${m.joinsConversationOf.toLowerCase()}`] : []),
+        ...(m.idempotency ? [`i:${m.idempotency.senderHerId}\u0000${m.idempotency.key}`] : []),
+      ],
+      ran: (how, items, error) => {
+        coalescedRecords.inc({ statement: how }, items);
+        if (error !== undefined) {
+          const failure = HubError.from(error);
+          // A key already taken fails the statement of all: expected now and then, each runs alone.
+          log.warn('a coalesced record statement failed: its messages are recorded one by one', { messages: items, code: failure.code, error: maskPersonIds(failure.message) });
+        }
+      },
+    });
+    acceptedRecords.set(db, coalescer);
+  }
+  return coalescer;
+}
+
+const coalescedRecords = new Counter({
+  name: 'hub_ledger_accepted_records_total',
+  help: 'recordAccepted calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
+  labelNames: ['statement'] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * recordAccepted's statement for one message or several (distinct MsgIds): per message the row,
+ * its `accepted` event, document and idempotency key, all or nothing for the statement: atomic on
+ * its own, one round trip, no interactive transaction (intake's hot path). ON CONFLICT DO NOTHING
+ * on the message: a concurrent duplicate waits for the first and then inserts nothing (null). The
+ * key has no ON CONFLICT: a key already taken fails the whole statement (unique violation; the
+ * coalescer then records each message alone, so only that one fails). A joined conversation is
+ * read here, not one round trip before (every AppRec joins its original's).
+ */
+async function recordAcceptedAll(db: LedgerDb, messages: readonly AcceptedMessage[]): Promise<(string | null)[]> {
+  const column = <T>(f: (m: AcceptedMessage) => T) => messages.map(f);
+  const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : null);
+  try {
+    const rows = await sqlRows<{ msg_id: string; conversation_id: string }>(db)`
+      WITH input AS (
+        SELECT * FROM unnest(${column((m) => m.msgId)}::uuid[], ${column((m) => m.conversationId)}::text[], ${column((m) => m.joinsConversationOf ?? null)}::uuid[],
+                             ${column((m) => m.msgType)}::text[], ${column((m) => m.version)}::text[], ${column((m) => m.senderHerId)}::int[],
+                             ${column((m) => m.receiverHerIds.join(','))}::text[], ${column((m) => m.patientKey ?? null)}::text[],
+                             ${column((m) => m.genDate?.toISOString() ?? null)}::text[], ${column((m) => m.forsendelsesstatus ?? null)}::text[],
+                             ${column((m) => m.refToParent ?? null)}::uuid[], ${column((m) => m.contentHash ?? null)}::text[],
+                             ${column((m) => (m.detail ? JSON.stringify(maskEventDetail(m.detail)) : null))}::text[],
+                             ${column((m) => m.document?.keyId ?? null)}::text[], ${column((m) => hex(m.document?.iv))}::text[],
+                             ${column((m) => hex(m.document?.authTag))}::text[], ${column((m) => hex(m.document?.ciphertext))}::text[],
+                             ${column((m) => m.idempotency?.senderHerId ?? null)}::int[], ${column((m) => m.idempotency?.key ?? null)}::text[],
+                             ${column((m) => m.idempotency?.requestHash ?? null)}::text[])
+          WITH ORDINALITY AS i(msg_id, conversation_id, joins, msg_type, version, sender_her_id, receivers, patient_key, gen_date, forsendelsesstatus,
+                               ref_to_parent, content_hash, detail, key_id, iv, auth_tag, ciphertext, idem_sender, idem_key, idem_hash, ord)
+      ), inserted AS (
+        INSERT INTO message (msg_id, conversation_id, msg_type, version, sender_her_id, receiver_her_ids, patient_key, status,
+                             gen_date, forsendelsesstatus, ref_to_parent, content_hash, updated_at)
+        SELECT i.msg_id, COALESCE((SELECT j.conversation_id FROM message j WHERE j.msg_id = i.joins), i.conversation_id),
+               i.msg_type, i.version, i.sender_her_id, string_to_array(i.receivers, ',')::int[], i.patient_key, ${MessageStatus.ACCEPTED}::message_status,
+               i.gen_date::timestamptz, i.forsendelsesstatus, i.ref_to_parent, i.content_hash, now()
+        -- In key order, as the claims: two replicas' statements with the same MsgIds never deadlock.
+        FROM input i ORDER BY i.msg_id
+        ON CONFLICT DO NOTHING
+        RETURNING msg_id, conversation_id
+      ), document AS (
+        INSERT INTO message_document (msg_id, key_id, iv, auth_tag, ciphertext)
+        SELECT i.msg_id, i.key_id, decode(i.iv, 'hex'), decode(i.auth_tag, 'hex'), decode(i.ciphertext, 'hex')
+        FROM input i JOIN inserted USING (msg_id) WHERE i.ciphertext IS NOT NULL
+        ON CONFLICT DO NOTHING
+      ), idempotency AS (
+        INSERT INTO idempotency_key (sender_her_id, key, request_hash, msg_id)
+        SELECT i.idem_sender, i.idem_key, i.idem_hash, i.msg_id
+        FROM input i JOIN inserted USING (msg_id) WHERE i.idem_key IS NOT NULL ORDER BY i.idem_sender, i.idem_key
+      ), accepted AS (
+        INSERT INTO message_event (msg_id, stage, outcome, detail)
+        SELECT i.msg_id, ${ACCEPTED_STAGE}, ${EventOutcome.SUCCEEDED}::event_outcome, i.detail::jsonb
+        FROM input i JOIN inserted USING (msg_id) ORDER BY i.ord
+      )
+      SELECT msg_id::text AS msg_id, conversation_id FROM inserted`;
+    const byMessage = new Map(rows.map((r) => [r.msg_id, r.conversation_id]));
+    return messages.map((m) => byMessage.get(m.msgId.toLowerCase()) ?? null);
+  } catch (error) {
+    if (messages.some((m) => m.idempotency) && isUniqueViolation(error, 'idempotency_key')) {
+      throw new HubError(LedgerErrorCodes.IdempotencyKeyTaken, 'this Idempotency-Key is already recorded for the sender', {
+        cause: error,
+        retriable: false,
+        metadata: { operation: 'recordAccepted' },
+      });
+    }
+    throw classifyLedgerFailure(error, 'recordAccepted');
+  }
 }
 
 /**
