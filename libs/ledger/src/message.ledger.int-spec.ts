@@ -155,6 +155,18 @@ describe('MessageLedger against PostgreSQL', () => {
     await expect(ledger.claim('apprec', eventId)).resolves.toBe(true);
   });
 
+  it('takes the claims of concurrent calls in one statement, each call getting its own answer', async () => {
+    const batched = async () => (await metricsRegistry.getSingleMetric('hub_ledger_claims_total')!.get()).values.find((v) => v.labels.statement === 'batch')?.value ?? 0;
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await ledger.claim('sent', b);
+    const before = await batched();
+    // The first goes alone at once; the four that arrive while it runs share the next statement, where
+    // the second 'sent' a finds the first's claim.
+    const results = await Promise.all([['sent', a], ['sent', b], ['sent', c], ['sent', a], ['other', a]].map(([stage, id]) => ledger.claim(stage!, id!)));
+    expect(results).toEqual([true, false, true, false, true]);
+    expect((await batched()) - before).toBe(4);
+  });
+
   it('lets exactly one of many concurrent transactions claim the same event', async () => {
     const eventId = randomUUID();
     const results = await Promise.all(

@@ -246,11 +246,9 @@ export class MessageLedger {
   async claim(stage: string, eventId: string): Promise<boolean> {
     assertText(stage, 'stage');
     assertText(eventId, 'eventId');
-    try {
-      return (await sqlRows(this.db)`${claimStatement(stage, eventId)}`).length === 1;
-    } catch (error) {
-      throw classifyLedgerFailure(error, 'claim');
-    }
+    // Outside a transaction, claims made while one runs go together, as claimAndAppend's do.
+    if (isClient(this.db)) return claimsOf(this.db).submit({ stage, eventId });
+    return (await claimAll(this.db, [{ stage, eventId }]))[0]!;
   }
 
   /**
@@ -322,6 +320,49 @@ function claimAppendsOf(db: LedgerClient): StatementCoalescer<ClaimAppend, Ledge
     claimAppends.set(db, coalescer);
   }
   return coalescer;
+}
+
+const coalescedPlainClaims = new Counter({
+  name: 'hub_ledger_claims_total',
+  help: 'claim calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
+  labelNames: ['statement'] as const,
+  registers: [metricsRegistry],
+});
+
+const claims = new WeakMap<LedgerClient, StatementCoalescer<{ stage: string; eventId: string }, boolean>>();
+
+function claimsOf(db: LedgerClient): StatementCoalescer<{ stage: string; eventId: string }, boolean> {
+  let coalescer = claims.get(db);
+  if (!coalescer) {
+    coalescer = new StatementCoalescer<{ stage: string; eventId: string }, boolean>({
+      one: async (c) => (await claimAll(db, [c]))[0]!,
+      many: (cs) => claimAll(db, cs),
+      // A claim twice in one statement would be taken by neither call's result alone.
+      keys: (c) => [`c:${c.stage}\u0000${c.eventId}`],
+      ran: (how, items, error) => {
+        coalescedPlainClaims.inc({ statement: how }, items);
+        if (error !== undefined) log.warn('a coalesced claim statement failed: its calls run one by one', { calls: items, code: HubError.from(error).code });
+      },
+    });
+    claims.set(db, coalescer);
+  }
+  return coalescer;
+}
+
+/** claim's statement for one claim or several (distinct): true where the claim is new; in key order, so two statements never deadlock. */
+async function claimAll(db: LedgerDb, calls: readonly { stage: string; eventId: string }[]): Promise<boolean[]> {
+  try {
+    const rows = await sqlRows<{ stage: string; event_id: string }>(db)`
+      INSERT INTO processed_event (stage, event_id)
+      SELECT stage, event_id FROM unnest(${calls.map((c) => c.stage)}::text[], ${calls.map((c) => c.eventId)}::text[]) AS i(stage, event_id)
+      ORDER BY stage, event_id
+      ON CONFLICT DO NOTHING
+      RETURNING stage, event_id`;
+    const taken = new Set(rows.map((r) => `${r.stage}\u0000${r.event_id}`));
+    return calls.map((c) => taken.has(`${c.stage}\u0000${c.eventId}`));
+  } catch (error) {
+    throw classifyLedgerFailure(error, 'claim');
+  }
 }
 
 const acceptedRecords = new WeakMap<LedgerClient, StatementCoalescer<AcceptedMessage, string | null>>();

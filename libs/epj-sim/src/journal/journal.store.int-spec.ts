@@ -51,4 +51,14 @@ describe('JournalStore (PostgreSQL)', () => {
     expect(stored).toHaveLength(1);
     for (const r of results) expect(r.filedAt.getTime()).toBe(stored[0]!.filedAt.getTime());
   });
+
+  it('answers each of the filings made together (one statement) with its own result', async () => {
+    const before = entry();
+    const earlier = await journal.file(before);
+    const fresh = [entry(), entry({ partyHerId: 9100110 }), entry({ msgType: 'LOG_INNLAGT', patientKey: null })];
+    const results = await Promise.all([entry(), ...fresh, { ...before, msgId: before.msgId.toUpperCase() }].map((e) => journal.file(e)));
+    expect(results.map((r) => r.filed)).toEqual([true, true, true, true, false]);
+    expect(results[4]!.filedAt.getTime()).toBe(earlier.filedAt.getTime());
+    for (const e of fresh) expect(await db.client.journalEntry.findUnique({ where: { partyHerId_msgId: { partyHerId: e.partyHerId, msgId: e.msgId } } })).toMatchObject({ msgType: e.msgType, patientKey: e.patientKey });
+  });
 });

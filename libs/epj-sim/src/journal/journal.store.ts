@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { sqlRows, type LedgerClient } from '@hub/ledger';
+import { StatementCoalescer, sqlRows, type LedgerClient } from '@hub/ledger';
 
 export const JournalErrorCodes = {
   Unavailable: 'EPJ.JOURNAL_UNAVAILABLE',
@@ -35,7 +35,16 @@ export interface Journal {
  * decided by the database, also when two deliveries race.
  */
 export class JournalStore implements Journal {
-  constructor(private readonly db: LedgerClient) {}
+  /** Filings made while one runs go together (an inbox has many deliveries in hand): one statement. */
+  private readonly filings: StatementCoalescer<JournalEntryInput, FilingResult | null>;
+
+  constructor(private readonly db: LedgerClient) {
+    this.filings = new StatementCoalescer<JournalEntryInput, FilingResult | null>({
+      one: async (e) => (await this.fileAll([e]))[0]!,
+      many: (es) => this.fileAll(es),
+      keys: (e) => [`${e.partyHerId}:${e.msgId.toLowerCase()}`],
+    });
+  }
 
   /**
    * Files the entry unless (party, msgId) is filed already, and returns when it was filed: one
@@ -43,23 +52,34 @@ export class JournalStore implements Journal {
    */
   async file(entry: JournalEntryInput): Promise<FilingResult> {
     return this.guard(async () => {
-      const rows = await sqlRows<{ filed_at: Date; filed: boolean }>(this.db)`
-        WITH inserted AS (
-          INSERT INTO journal_entry (system, party_her_id, msg_id, msg_type, patient_key, filed_at)
-          VALUES (${entry.system}, ${entry.partyHerId}, ${entry.msgId}::uuid, ${entry.msgType}, ${entry.patientKey}, now())
-          ON CONFLICT (party_her_id, msg_id) DO NOTHING
-          RETURNING filed_at
-        )
-        SELECT filed_at, true AS filed FROM inserted
-        UNION ALL
-        SELECT filed_at, false AS filed FROM journal_entry
-        WHERE party_her_id = ${entry.partyHerId} AND msg_id = ${entry.msgId}::uuid AND NOT EXISTS (SELECT 1 FROM inserted)`;
-      const row = rows[0];
-      if (row) return { filed: row.filed, filedAt: row.filed_at };
+      const result = await this.filings.submit(entry);
+      if (result) return result;
       // A concurrent filing committed after this statement's snapshot: its row is there now.
       const existing = await this.db.journalEntry.findUnique({ where: { partyHerId_msgId: { partyHerId: entry.partyHerId, msgId: entry.msgId } } });
       return { filed: false, filedAt: existing?.filedAt ?? new Date() };
     });
+  }
+
+  /** The filing statement for one entry or several (distinct): per entry its result, or null when neither inserted nor seen. */
+  private async fileAll(entries: readonly JournalEntryInput[]): Promise<(FilingResult | null)[]> {
+    const column = <T>(f: (e: JournalEntryInput) => T) => entries.map(f);
+    const rows = await sqlRows<{ party_her_id: number; msg_id: string; filed_at: Date; filed: boolean }>(this.db)`
+      WITH input AS (
+        SELECT * FROM unnest(${column((e) => e.system)}::text[], ${column((e) => e.partyHerId)}::int[], ${column((e) => e.msgId)}::uuid[],
+                             ${column((e) => e.msgType)}::text[], ${column((e) => e.patientKey)}::text[])
+          AS i(system, party_her_id, msg_id, msg_type, patient_key)
+      ), inserted AS (
+        INSERT INTO journal_entry (system, party_her_id, msg_id, msg_type, patient_key, filed_at)
+        SELECT system, party_her_id, msg_id, msg_type, patient_key, now() FROM input ORDER BY party_her_id, msg_id
+        ON CONFLICT (party_her_id, msg_id) DO NOTHING
+        RETURNING party_her_id, msg_id, filed_at
+      )
+      SELECT party_her_id, msg_id::text AS msg_id, filed_at, true AS filed FROM inserted
+      UNION ALL
+      SELECT j.party_her_id, j.msg_id::text, j.filed_at, false AS filed FROM journal_entry j JOIN input i USING (party_her_id, msg_id)
+      WHERE NOT EXISTS (SELECT 1 FROM inserted n WHERE n.party_her_id = i.party_her_id AND n.msg_id = i.msg_id)`;
+    const byKey = new Map(rows.map((r) => [`${r.party_her_id}:${r.msg_id}`, { filed: r.filed, filedAt: r.filed_at }]));
+    return entries.map((e) => byKey.get(`${e.partyHerId}:${e.msgId.toLowerCase()}`) ?? null);
   }
 
   async isFiled(partyHerId: number, msgId: string): Promise<boolean> {
