@@ -11,6 +11,7 @@ import { APPREC_ERROR_OID, buildAppRec, type AppRec } from '@hub/plo';
 import { PartyRegistry, readRegistrySeed, seedRegistry } from '@hub/registry';
 import { runService } from '@hub/service-host';
 import { receiptTrackerService } from './receipt-tracker.service.js';
+import { ReceiptRepository } from './receipt.repository.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const HOUR = 3600_000;
@@ -243,6 +244,37 @@ describe('receipt tracker service (real broker, fresh database)', () => {
     expect(await database.client.receiptExpectation.count({ where: { msgId: apprecMsgId } })).toBe(0);
     expect(await database.client.processedEvent.count({ where: { stage: 'receipt-tracker.dispatched', eventId: mislabelled.eventId } })).toBe(0);
     expect(changes(apprecMsgId)).toEqual([]);
+  });
+
+  it('opens the expectations of several dispatched events in one statement, each with its own outcome', async () => {
+    const record = async (msgType: string, genDate: Date) => {
+      const msgId = uuid();
+      await ledger.recordAccepted({ msgId, conversationId: msgId, msgType, version: 'plo-1.6', senderHerId: STHF.service, receiverHerIds: [SKIEN.service, PORSGRUNN.service], genDate });
+      return msgId;
+    };
+    const genDate = new Date('2026-12-01T08:00:00Z');
+    const [a, b, apprec] = [await record('LOG_INNLAGT', genDate), await record('LOG_UTSKRIVNINGSKLAR', genDate), await record('APPREC', genDate)];
+    const repo = new ReceiptRepository();
+    const request = (msgId: string, receiverHerId: number, eventId = uuid()) => ({
+      claim: { stage: 'test.open-each', eventId },
+      open: { msgId, receiverHerId, openedAt: new Date(), appRecType: 'APPREC', deadlines: { warnAfterMs: HOUR, overdueAfterMs: 96 * HOUR } },
+    });
+    const [first] = await repo.claimAndOpenEach(database.client, [request(b, PORSGRUNN.org)]);
+    expect(first).toMatchObject({ kind: 'open', created: true });
+
+    const results = await repo.claimAndOpenEach(database.client, [
+      request(a, SKIEN.org), request(a, PORSGRUNN.org), request(uuid(), SKIEN.org), request(apprec, SKIEN.org), request(b, PORSGRUNN.org), request('not-a-uuid', SKIEN.org),
+    ]);
+
+    expect(results.map((r) => (r.kind === 'open' ? [r.row.msgId, r.row.receiverHerId, r.created] : r.kind))).toEqual([
+      [a, SKIEN.org, true], [a, PORSGRUNN.org, true], 'unknown-message', 'apprec', [b, PORSGRUNN.org, false], 'unknown-message',
+    ]);
+    const opened = results[0]!.kind === 'open' ? results[0]!.row : null;
+    expect(opened).toMatchObject({ status: 'OPEN', msgType: 'LOG_INNLAGT', conversationId: a, senderHerId: STHF.service, genDate });
+    expect(opened!.overdueAt.getTime() - genDate.getTime()).toBe(96 * HOUR);
+    expect(await database.client.receiptExpectation.count({ where: { msgId: apprec } })).toBe(0);
+    // Claimed for the known non-AppRec messages only.
+    expect(await database.client.processedEvent.count({ where: { stage: 'test.open-each' } })).toBe(4);
   });
 
   it('dead-letters a dispatched event for a message the ledger does not know, with its code', async () => {

@@ -47,6 +47,19 @@ interface DueRowRaw {
   overdue_at: Date;
 }
 
+/** A dispatched event's claim and the expectation it opens (claimAndOpenEach). */
+export interface OpenRequest {
+  claim: { stage: string; eventId: string };
+  open: { msgId: string; receiverHerId: number; openedAt: Date; appRecType: string; deadlines: { warnAfterMs: number; overdueAfterMs: number } };
+}
+
+export type OpenResult = { kind: 'unknown-message' } | { kind: 'apprec' } | { kind: 'open'; row: ExpectationRow; created: boolean };
+
+/** claimAndOpenEach's outcome as an error when the expectation vanished under it (the event comes again and finds it). */
+export function concurrentCloseWhileOpening(msgId: string): HubError {
+  return new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId } });
+}
+
 /** Prisma access to `receipt_expectation`, `unmatched_apprec` and the message facts. */
 export class ReceiptRepository {
   async originalMessage(db: StatementDb, msgId: string): Promise<OriginalMessage | null> {
@@ -97,44 +110,65 @@ export class ReceiptRepository {
    * (`deadlines`: the policy's offsets). Returns the expectation as it stands (the one inserted, or
    * the one found: opened by an earlier delivery, or created closed by an AppRec that overtook the
    * dispatched event) and whether this call created it.
+   *
+   * For one dispatched event or several in ONE statement (distinct claims, distinct message and
+   * receiver pairs), results in the requests' order; `vanished` where the expectation vanished under
+   * the statement (the caller throws concurrentCloseWhileOpening for that event only). Any failure
+   * fails them all.
    */
-  async claimAndOpen(
-    db: StatementDb,
-    claim: { stage: string; eventId: string },
-    open: { msgId: string; receiverHerId: number; openedAt: Date; appRecType: string; deadlines: { warnAfterMs: number; overdueAfterMs: number } },
-  ): Promise<{ kind: 'unknown-message' } | { kind: 'apprec' } | { kind: 'open'; row: ExpectationRow; created: boolean }> {
-    if (!isUuid(open.msgId)) return { kind: 'unknown-message' };
-    const rows = await sqlRows<Partial<Parameters<typeof toRow>[0]> & { messageType: string; created: boolean | null }>(db)`
-      WITH m AS (
-        SELECT msg_id, conversation_id, sender_her_id, msg_type, COALESCE(gen_date, created_at) AS gen_date
-        FROM message WHERE msg_id = ${open.msgId}::uuid
-      ), claimed AS (
-        INSERT INTO processed_event (stage, event_id)
-        SELECT ${claim.stage}, ${claim.eventId} FROM m WHERE m.msg_type <> ${open.appRecType}
-        ON CONFLICT DO NOTHING RETURNING 1
-      ), opened AS (
-        INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at, warn_due_at, overdue_at)
-        SELECT m.msg_id, ${open.receiverHerId}, m.conversation_id, m.sender_her_id, m.msg_type, m.gen_date, 'OPEN', ${open.openedAt}::timestamptz,
-               m.gen_date + ${open.deadlines.warnAfterMs}::bigint * interval '1 millisecond',
-               m.gen_date + ${open.deadlines.overdueAfterMs}::bigint * interval '1 millisecond'
-        FROM m WHERE m.msg_type <> ${open.appRecType}
-        ON CONFLICT DO NOTHING
-        RETURNING ${EXPECTATION_COLUMNS}, true AS created
-      ), found AS (
-        SELECT * FROM opened
-        UNION ALL
-        SELECT ${EXPECTATION_COLUMNS}, false AS created FROM receipt_expectation
-        WHERE msg_id = ${open.msgId}::uuid AND receiver_her_id = ${open.receiverHerId} AND NOT EXISTS (SELECT 1 FROM opened)
-      )
-      SELECT m.msg_type AS "messageType", found.* FROM m LEFT JOIN found ON true`;
-    const [r] = rows;
-    if (!r) return { kind: 'unknown-message' };
-    if (r.messageType === open.appRecType) return { kind: 'apprec' };
-    // No row only when a concurrent writer's row (the AppRec creating it closed) committed after this
-    // statement's snapshot, or the row was deleted since: the event comes again and finds it.
-    if (r.created === null) throw new HubError('RECEIPTS.CONCURRENT_CLOSE', 'the expectation vanished while opening it; retrying', { retriable: true, metadata: { msgId: open.msgId } });
-    const { created, messageType: _type, ...expectation } = r;
-    return { kind: 'open', row: toRow(expectation as Parameters<typeof toRow>[0]), created };
+  async claimAndOpenEach(db: StatementDb, requests: readonly OpenRequest[]): Promise<(OpenResult | { kind: 'vanished' })[]> {
+    const asked = requests.filter((r) => isUuid(r.open.msgId));
+    const results = new Map<OpenRequest, OpenResult | { kind: 'vanished' }>();
+    if (asked.length > 0) {
+      const column = <T>(f: (r: OpenRequest) => T) => asked.map(f);
+      const appRecTypes = new Set(asked.map((r) => r.open.appRecType));
+      if (appRecTypes.size !== 1) throw new HubError('RECEIPTS.BAD_REQUEST', 'claimAndOpenEach takes one AppRec type for all requests', { retriable: false });
+      const [appRecType] = appRecTypes;
+      const rows = await sqlRows<Partial<Parameters<typeof toRow>[0]> & { ord: number; messageType: string | null; created: boolean | null }>(db)`
+        WITH input AS (
+          SELECT * FROM unnest(${column((r) => r.claim.stage)}::text[], ${column((r) => r.claim.eventId)}::text[], ${column((r) => r.open.msgId)}::uuid[],
+                               ${column((r) => r.open.receiverHerId)}::int[], ${column((r) => r.open.openedAt.toISOString())}::text[],
+                               ${column((r) => r.open.deadlines.warnAfterMs)}::bigint[], ${column((r) => r.open.deadlines.overdueAfterMs)}::bigint[])
+            WITH ORDINALITY AS i(claim_stage, event_id, msg_id, receiver_her_id, opened_at, warn_ms, overdue_ms, ord)
+        ), m AS (
+          SELECT i.*, msg.conversation_id, msg.sender_her_id, msg.msg_type, COALESCE(msg.gen_date, msg.created_at) AS gen_date
+          FROM input i JOIN message msg ON msg.msg_id = i.msg_id
+        ), claimed AS (
+          INSERT INTO processed_event (stage, event_id)
+          SELECT claim_stage, event_id FROM m WHERE m.msg_type <> ${appRecType} ORDER BY claim_stage, event_id
+          ON CONFLICT DO NOTHING RETURNING 1
+        ), opened AS (
+          INSERT INTO receipt_expectation (msg_id, receiver_her_id, conversation_id, sender_her_id, msg_type, gen_date, status, opened_at, warn_due_at, overdue_at)
+          SELECT m.msg_id, m.receiver_her_id, m.conversation_id, m.sender_her_id, m.msg_type, m.gen_date, 'OPEN', m.opened_at::timestamptz,
+                 m.gen_date + m.warn_ms * interval '1 millisecond', m.gen_date + m.overdue_ms * interval '1 millisecond'
+          FROM m WHERE m.msg_type <> ${appRecType} ORDER BY m.msg_id, m.receiver_her_id
+          ON CONFLICT DO NOTHING
+          RETURNING ${EXPECTATION_COLUMNS}, true AS created
+        ), found AS (
+          SELECT * FROM opened
+          UNION ALL
+          SELECT ${JOINED_EXPECTATION_COLUMNS}, false AS created
+          FROM receipt_expectation x JOIN m ON x.msg_id = m.msg_id AND x.receiver_her_id = m.receiver_her_id
+          WHERE NOT EXISTS (SELECT 1 FROM opened o WHERE o."msgId" = m.msg_id::text AND o."receiverHerId" = m.receiver_her_id)
+        )
+        SELECT i.ord::int AS ord, m.msg_type AS "messageType", found.*
+        FROM input i LEFT JOIN m ON m.ord = i.ord
+        LEFT JOIN found ON found."msgId" = i.msg_id::text AND found."receiverHerId" = i.receiver_her_id
+        ORDER BY i.ord`;
+      for (const r of rows) {
+        const request = asked[r.ord - 1]!;
+        if (r.messageType === null) results.set(request, { kind: 'unknown-message' });
+        else if (r.messageType === request.open.appRecType) results.set(request, { kind: 'apprec' });
+        // No row only when a concurrent writer's row (the AppRec creating it closed) committed after this
+        // statement's snapshot, or the row was deleted since: the event comes again and finds it.
+        else if (r.created === null) results.set(request, { kind: 'vanished' });
+        else {
+          const { created, messageType: _type, ord: _ord, ...expectation } = r;
+          results.set(request, { kind: 'open', row: toRow(expectation as Parameters<typeof toRow>[0]), created });
+        }
+      }
+    }
+    return requests.map((r) => results.get(r) ?? { kind: 'unknown-message' });
   }
 
   /** Creates an expectation that is closed at once (its AppRec came before the dispatched event). */
@@ -322,6 +356,9 @@ const EXPECTATION_FIELDS: readonly (readonly [column: string, field: string])[] 
 
 /** receipt_expectation's columns under the model's field names (raw statements return them as toRow takes them). */
 const EXPECTATION_COLUMNS = rawSql(EXPECTATION_FIELDS.map(([column, field]) => `${column} AS "${field}"`).join(', '));
+
+/** The same columns of receipt_expectation joined as `x` beside other tables, under the model's field names. */
+const JOINED_EXPECTATION_COLUMNS = rawSql(EXPECTATION_FIELDS.map(([column, field]) => `x.${column} AS "${field}"`).join(', '));
 
 /** The same columns of receipt_expectation joined as `x` beside other tables, returned as `x.<field>`. */
 const FOUND_EXPECTATION_COLUMNS = rawSql(EXPECTATION_FIELDS.map(([column, field]) => `x.${column} AS "x.${field}"`).join(', '));

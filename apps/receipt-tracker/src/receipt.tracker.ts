@@ -1,6 +1,6 @@
 import type { AppRecSubmitted, MessageDispatched, ReceiptStatusChanged } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { EventOutcome, MessageLedger, MessageStatus, SharedSqlTransactions, type LedgerClient, type SqlTransaction } from '@hub/ledger';
+import { EventOutcome, MessageLedger, MessageStatus, SharedSqlTransactions, StatementCoalescer, type LedgerClient, type SqlTransaction } from '@hub/ledger';
 import { HubMetrics, getLogger } from '@hub/observability';
 import {
   APPREC_MSG_TYPE, ReceiptErrorCodes, conditionOfStatus, correlateAppRec, deterministicUuid, messageStatusAfterReceipts, readAppRec,
@@ -11,7 +11,7 @@ import { classifyDatabaseFailure, inSharedTransaction } from './database.failure
 import { expectationChange, unmatchedChange } from './receipt-status.events.js';
 import type { ReceiptStatusPublisher } from './receipt-status.publisher.js';
 import { ReceiptMetrics } from './receipt.metrics.js';
-import { isUuid, type ExpectationRow, type OriginalMessage, type ReceiptRepository } from './receipt.repository.js';
+import { concurrentCloseWhileOpening, isUuid, type ExpectationRow, type OpenRequest, type OpenResult, type OriginalMessage, type ReceiptRepository } from './receipt.repository.js';
 
 /** Claim stages (processed_event.stage) of the two consumed topics. */
 export const ReceiptStages = {
@@ -38,6 +38,8 @@ function bad(message: string, metadata: Record<string, unknown> = {}): HubError 
 export class ReceiptTracker {
   private readonly log = getLogger(ReceiptTracker.name);
   private readonly appRecTransactions: SharedSqlTransactions;
+  /** Dispatched events in hand open their expectations together: one claimAndOpenEach statement. */
+  private readonly opens: StatementCoalescer<OpenRequest, OpenResult | { kind: 'vanished' }>;
 
   constructor(
     private readonly db: LedgerClient,
@@ -51,6 +53,14 @@ export class ReceiptTracker {
     // AppRecs in hand together share transactions (BEGIN and COMMIT once for several); a shared one
     // that fails runs each again alone, so an AppRec's work is statements only, its publishing after.
     this.appRecTransactions = new SharedSqlTransactions(db, { name: 'apprec', idleTimeoutMs: 15_000 });
+    this.opens = new StatementCoalescer<OpenRequest, OpenResult | { kind: 'vanished' }>({
+      one: async (r) => (await repo.claimAndOpenEach(db, [r]))[0]!,
+      many: (rs) => repo.claimAndOpenEach(db, rs),
+      keys: (r) => [`c:${r.claim.stage}\u0000${r.claim.eventId}`, `x:${r.open.msgId.toLowerCase()}:${r.open.receiverHerId}`],
+      ran: (how, items, error) => {
+        if (error !== undefined) this.log.warn('a shared open statement failed: each dispatched event opens alone', { events: items, code: HubError.from(error).code });
+      },
+    });
   }
 
   /** Opens the expectation of one receiver of a dispatched message (AppRecs get none). */
@@ -67,16 +77,21 @@ export class ReceiptTracker {
     const now = this.clock.now();
 
     // The message's read, the claim and the expectation are ONE statement, no interactive
-    // transaction (once six round trips, then two with the read before it: docs/benchmarks.md).
-    let opened: Awaited<ReturnType<ReceiptRepository['claimAndOpen']>>;
+    // transaction (once six round trips, then two with the read before it: docs/benchmarks.md),
+    // shared with the other dispatched events in hand.
+    let opened: OpenResult | { kind: 'vanished' };
     try {
-      opened = await this.repo.claimAndOpen(this.db, { stage: ReceiptStages.Dispatched, eventId: e.eventId }, {
-        msgId: e.msgId, receiverHerId, openedAt: now, appRecType: APPREC_MSG_TYPE,
-        deadlines: { warnAfterMs: Math.round(this.policy.warnAfterMs), overdueAfterMs: Math.round(this.policy.overdueAfterMs) },
+      opened = await this.opens.submit({
+        claim: { stage: ReceiptStages.Dispatched, eventId: e.eventId },
+        open: {
+          msgId: e.msgId, receiverHerId, openedAt: now, appRecType: APPREC_MSG_TYPE,
+          deadlines: { warnAfterMs: Math.round(this.policy.warnAfterMs), overdueAfterMs: Math.round(this.policy.overdueAfterMs) },
+        },
       });
     } catch (err) {
       throw classifyDatabaseFailure(err, 'open'); // a HubError passes through as it is
     }
+    if (opened.kind === 'vanished') throw concurrentCloseWhileOpening(e.msgId);
     if (opened.kind === 'unknown-message') {
       throw new HubError(ReceiptErrorCodes.UnknownMessage, 'dispatched message is not in the ledger', { metadata: ids });
     }
