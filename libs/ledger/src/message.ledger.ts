@@ -291,63 +291,81 @@ interface ClaimAppend {
 
 const log = getLogger('MessageLedger');
 
-const coalescedClaims = new Counter({
-  name: 'hub_ledger_claim_appends_total',
-  help: 'claimAndAppend calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
-  labelNames: ['statement'] as const,
-  registers: [metricsRegistry],
-});
-
-/** Per client, the coalescer of its claimAndAppend calls made outside a transaction. */
-const claimAppends = new WeakMap<LedgerClient, StatementCoalescer<ClaimAppend, LedgerEvent | null>>();
-
-function claimAppendsOf(db: LedgerClient): StatementCoalescer<ClaimAppend, LedgerEvent | null> {
-  let coalescer = claimAppends.get(db);
-  if (!coalescer) {
-    coalescer = new StatementCoalescer<ClaimAppend, LedgerEvent | null>({
-      one: async (c) => (await claimAndAppendAll(db, [c]))[0]!,
-      many: (cs) => claimAndAppendAll(db, cs),
-      // Results are matched to calls by message; a claim twice in one statement would be ambiguous too.
-      keys: (c) => [`m:${c.event.msgId.toLowerCase()}`, `c:${c.stage}\u0000${c.eventId}`],
-      ran: (how, items, error) => {
-        coalescedClaims.inc({ statement: how }, items);
-        if (error !== undefined) {
-          const failure = HubError.from(error);
-          log.warn('a coalesced claim statement failed: its calls run one by one', { calls: items, code: failure.code, error: maskPersonIds(failure.message) });
-        }
-      },
-    });
-    claimAppends.set(db, coalescer);
-  }
-  return coalescer;
+/**
+ * Per client, a coalescer of one statement made outside transactions (StatementCoalescer): its
+ * calls counted in `metric` by how they reached the database (batch, alone, batch-failed), a failed
+ * shared statement logged once (its calls then run one by one, each with its own outcome).
+ */
+function coalescedPerClient<I, O>(opts: {
+  metric: { name: string; help: string };
+  what: string;
+  statement: (db: LedgerClient) => (items: readonly I[]) => Promise<O[]>;
+  keys: (item: I) => readonly string[];
+}): (db: LedgerClient) => StatementCoalescer<I, O> {
+  const counter = new Counter({ ...opts.metric, labelNames: ['statement'] as const, registers: [metricsRegistry] });
+  const byClient = new WeakMap<LedgerClient, StatementCoalescer<I, O>>();
+  return (db) => {
+    let coalescer = byClient.get(db);
+    if (!coalescer) {
+      const run = opts.statement(db);
+      coalescer = new StatementCoalescer<I, O>({
+        one: async (item) => (await run([item]))[0]!,
+        many: run,
+        keys: opts.keys,
+        ran: (how, items, error) => {
+          counter.inc({ statement: how }, items);
+          if (error !== undefined) {
+            const failure = HubError.from(error);
+            log.warn(`a shared ${opts.what} statement failed: its calls run one by one`, { calls: items, code: failure.code, error: maskPersonIds(failure.message) });
+          }
+        },
+      });
+      byClient.set(db, coalescer);
+    }
+    return coalescer;
+  };
 }
 
-const coalescedPlainClaims = new Counter({
-  name: 'hub_ledger_claims_total',
-  help: 'claim calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
-  labelNames: ['statement'] as const,
-  registers: [metricsRegistry],
+/** claimAndAppend calls made outside a transaction. */
+const claimAppendsOf = coalescedPerClient<ClaimAppend, LedgerEvent | null>({
+  metric: {
+    name: 'hub_ledger_claim_appends_total',
+    help: 'claimAndAppend calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
+  },
+  what: 'claim-and-append',
+  statement: (db) => (calls) => claimAndAppendAll(db, calls),
+  // Results are matched to calls by message; a claim twice in one statement would be ambiguous too.
+  keys: (c) => [`m:${c.event.msgId.toLowerCase()}`, `c:${c.stage}\u0000${c.eventId}`],
 });
 
-const claims = new WeakMap<LedgerClient, StatementCoalescer<{ stage: string; eventId: string }, boolean>>();
+/** claim calls made outside a transaction (the EPJ simulators' sent-once marks). */
+const claimsOf = coalescedPerClient<{ stage: string; eventId: string }, boolean>({
+  metric: {
+    name: 'hub_ledger_claims_total',
+    help: 'claim calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
+  },
+  what: 'claim',
+  statement: (db) => (calls) => claimAll(db, calls),
+  // A claim twice in one statement would be taken by neither call's result alone.
+  keys: (c) => [`c:${c.stage}\u0000${c.eventId}`],
+});
 
-function claimsOf(db: LedgerClient): StatementCoalescer<{ stage: string; eventId: string }, boolean> {
-  let coalescer = claims.get(db);
-  if (!coalescer) {
-    coalescer = new StatementCoalescer<{ stage: string; eventId: string }, boolean>({
-      one: async (c) => (await claimAll(db, [c]))[0]!,
-      many: (cs) => claimAll(db, cs),
-      // A claim twice in one statement would be taken by neither call's result alone.
-      keys: (c) => [`c:${c.stage}\u0000${c.eventId}`],
-      ran: (how, items, error) => {
-        coalescedPlainClaims.inc({ statement: how }, items);
-        if (error !== undefined) log.warn('a coalesced claim statement failed: its calls run one by one', { calls: items, code: HubError.from(error).code });
-      },
-    });
-    claims.set(db, coalescer);
-  }
-  return coalescer;
-}
+/** recordAccepted calls made outside a transaction (intake's requests in hand). */
+const acceptedRecordsOf = coalescedPerClient<AcceptedMessage, string | null>({
+  metric: {
+    name: 'hub_ledger_accepted_records_total',
+    help: 'recordAccepted calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed; a key already taken fails the shared statement).',
+  },
+  what: 'record',
+  statement: (db) => (messages) => recordAcceptedAll(db, messages),
+  // Results are matched by message. A message never shares a statement with the one whose
+  // conversation it joins (the statement would not see that row yet), nor two with one key.
+  keys: (m) => [
+    `m:${m.msgId.toLowerCase()}`,
+    ...(m.joinsConversationOf ? [`m:${m.joinsConversationOf.toLowerCase()}`] : []),
+    ...(m.idempotency ? [`i:${m.idempotency.senderHerId}\u0000${m.idempotency.key}`] : []),
+  ],
+});
 
 /** claim's statement for one claim or several (distinct): true where the claim is new; in key order, so two statements never deadlock. */
 async function claimAll(db: LedgerDb, calls: readonly { stage: string; eventId: string }[]): Promise<boolean[]> {
@@ -364,42 +382,6 @@ async function claimAll(db: LedgerDb, calls: readonly { stage: string; eventId: 
     throw classifyLedgerFailure(error, 'claim');
   }
 }
-
-const acceptedRecords = new WeakMap<LedgerClient, StatementCoalescer<AcceptedMessage, string | null>>();
-
-function acceptedRecordsOf(db: LedgerClient): StatementCoalescer<AcceptedMessage, string | null> {
-  let coalescer = acceptedRecords.get(db);
-  if (!coalescer) {
-    coalescer = new StatementCoalescer<AcceptedMessage, string | null>({
-      one: async (m) => (await recordAcceptedAll(db, [m]))[0]!,
-      many: (ms) => recordAcceptedAll(db, ms),
-      // Results are matched by message. A message never shares a statement with the one whose
-      // conversation it joins (the statement would not see that row yet), nor two with one key.
-      keys: (m) => [
-        `m:${m.msgId.toLowerCase()}`,
-        ...(m.joinsConversationOf ? [`m:${m.joinsConversationOf.toLowerCase()}`] : []),
-        ...(m.idempotency ? [`i:${m.idempotency.senderHerId}\u0000${m.idempotency.key}`] : []),
-      ],
-      ran: (how, items, error) => {
-        coalescedRecords.inc({ statement: how }, items);
-        if (error !== undefined) {
-          const failure = HubError.from(error);
-          // A key already taken fails the statement of all: expected now and then, each runs alone.
-          log.warn('a coalesced record statement failed: its messages are recorded one by one', { messages: items, code: failure.code, error: maskPersonIds(failure.message) });
-        }
-      },
-    });
-    acceptedRecords.set(db, coalescer);
-  }
-  return coalescer;
-}
-
-const coalescedRecords = new Counter({
-  name: 'hub_ledger_accepted_records_total',
-  help: 'recordAccepted calls outside a transaction, by how they reached the database: several in one statement (batch), alone, or alone after their batch statement failed (batch-failed).',
-  labelNames: ['statement'] as const,
-  registers: [metricsRegistry],
-});
 
 /**
  * recordAccepted's statement for one message or several (distinct MsgIds): per message the row,
